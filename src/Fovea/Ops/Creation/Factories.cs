@@ -1,4 +1,5 @@
 // Tensor factories: filled tensors, ranges, identity, and tensors from .NET arrays.
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 
 namespace Fovea;
@@ -45,7 +46,7 @@ public sealed partial class Tensor
         var tmp = new double[n];
         for (int i = 0; i < n; i++) tmp[i] = start + i * step;
         using var src = FromArray(tmp, n);
-        CopyKernels.Copy(src, t);
+        ElementwiseKernels.For(t.Device).Copy(src, t);
         return t;
     }
 
@@ -70,7 +71,7 @@ public sealed partial class Tensor
         int cols = m ?? n;
         var t = Zeros([n, cols], dtype);
         using var one = Scalar(1, dtype);
-        for (int i = 0; i < Math.Min(n, cols); i++) CopyKernels.Copy(one, t.View([], [], i * cols + i));
+        for (int i = 0; i < Math.Min(n, cols); i++) ElementwiseKernels.For(t.Device).Copy(one, t.View([], [], i * cols + i));
         return t;
     }
 
@@ -113,7 +114,7 @@ public sealed partial class Tensor
         ThrowIfDisposed();
         var src = new Tensor(ScalarStorage(value, DType), [], [], 0);
         TensorScopeUntrack(src);
-        CopyKernels.Copy(src, this);
+        ElementwiseKernels.For(Device).Copy(src, this);
         MarkModified();
         return this;
     }

@@ -1,4 +1,5 @@
 // Activation functions (ReLU family, GELU, SiLU, Mish, hard variants, softplus), forward and backward together.
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 
 namespace Fovea;

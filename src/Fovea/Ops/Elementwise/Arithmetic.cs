@@ -1,6 +1,7 @@
 // Binary arithmetic with NumPy broadcasting and PyTorch type promotion, C# operators, comparisons, logical ops,
 // Where, and the in-place updates optimizers use. Each backward sums the gradient back to its input's shape.
 using Fovea.Autograd;
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 
 namespace Fovea;
@@ -19,7 +20,7 @@ public sealed partial class Tensor
         using var ac = a.DType == compute ? null : a.To(compute);
         using var bc = b.DType == compute ? null : b.To(compute);
         var y = Empty(shape, compute);
-        BinaryKernels.Apply(op, ac ?? a, bc ?? b, y);
+        ElementwiseKernels.For(y.Device).Binary(op, ac ?? a, bc ?? b, y);
         if (compute == dt) return y;
         using (y) return y.To(dt);
     }
@@ -111,7 +112,7 @@ public sealed partial class Tensor
         using var ac = a.DType == dt ? null : a.To(dt);
         using var bc = b.DType == dt ? null : b.To(dt);
         var y = Empty(shape, DType.Bool);
-        BinaryKernels.Compare(op, ac ?? a, bc ?? b, y);
+        ElementwiseKernels.For(a.Device).Compare(op, ac ?? a, bc ?? b, y);
         return y;
     }
 
@@ -145,7 +146,7 @@ public sealed partial class Tensor
         using var ab = a.DType == DType.Bool ? null : a.Ne(0);
         using var bb = b.DType == DType.Bool ? null : b.Ne(0);
         var y = Empty(Shape.Broadcast(a.Shape, b.Shape, "Logical" + op), DType.Bool);
-        BinaryKernels.Logical(op, ab ?? a, bb ?? b, y);
+        ElementwiseKernels.For(a.Device).Logical(op, ab ?? a, bb ?? b, y);
         return y;
     }
 
@@ -165,7 +166,7 @@ public sealed partial class Tensor
         using var ac = a.DType == dt ? null : a.To(dt);
         using var bc = b.DType == dt ? null : b.To(dt);
         var y = Empty(shape, dt);
-        BinaryKernels.Where(condition, ac ?? a, bc ?? b, y);
+        ElementwiseKernels.For(a.Device).Where(condition, ac ?? a, bc ?? b, y);
         if (!Graph.Needs(a, b)) return y;
         Shape sa = a.Shape, sb = b.Shape;
         return Graph.Record(y, "Where", [a, b], g =>
@@ -199,7 +200,7 @@ public sealed partial class Tensor
         var prev = record ? SnapshotHistory() : null;
         using var scaled = alpha == 1 ? null : other * alpha;
         using var cast = (scaled ?? other).DType == DType ? null : (scaled ?? other).To(DType);
-        using (GradMode.NoGrad()) BinaryKernels.Apply(BinaryOp.Add, this, cast ?? scaled ?? other, this);
+        using (GradMode.NoGrad()) ElementwiseKernels.For(Device).Binary(BinaryOp.Add, this, cast ?? scaled ?? other, this);
         MarkModified();
         if (record)
         {
@@ -216,7 +217,7 @@ public sealed partial class Tensor
     public Tensor MulInPlace(double s)
     {
         CheckUnrecordedInPlace("MulInPlace");
-        UnaryKernels.Apply(UnaryOp.MulScalar, this, this, s, 0);
+        ElementwiseKernels.For(Device).Unary(UnaryOp.MulScalar, this, this, s, 0);
         MarkModified();
         return this;
     }
@@ -226,7 +227,7 @@ public sealed partial class Tensor
     {
         CheckUnrecordedInPlace("MulInPlace");
         using var cast = other.DType == DType ? null : other.To(DType);
-        BinaryKernels.Apply(BinaryOp.Mul, this, cast ?? other, this);
+        ElementwiseKernels.For(Device).Binary(BinaryOp.Mul, this, cast ?? other, this);
         MarkModified();
         return this;
     }
@@ -235,7 +236,7 @@ public sealed partial class Tensor
     public Tensor AddInPlace(double s)
     {
         CheckUnrecordedInPlace("AddInPlace");
-        UnaryKernels.Apply(UnaryOp.AddScalar, this, this, s, 0);
+        ElementwiseKernels.For(Device).Unary(UnaryOp.AddScalar, this, this, s, 0);
         MarkModified();
         return this;
     }
@@ -244,7 +245,7 @@ public sealed partial class Tensor
     public Tensor ClampInPlace(double? min = null, double? max = null)
     {
         CheckUnrecordedInPlace("ClampInPlace");
-        UnaryKernels.Apply(UnaryOp.Clamp, this, this, min ?? double.NegativeInfinity, max ?? double.PositiveInfinity);
+        ElementwiseKernels.For(Device).Unary(UnaryOp.Clamp, this, this, min ?? double.NegativeInfinity, max ?? double.PositiveInfinity);
         MarkModified();
         return this;
     }

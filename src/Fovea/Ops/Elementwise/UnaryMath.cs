@@ -1,5 +1,6 @@
 // Pointwise math functions and their derivatives, forward and backward side by side.
 using Fovea.Autograd;
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 
 namespace Fovea;
@@ -22,7 +23,7 @@ public sealed partial class Tensor
             return r.To(DType);
         }
         var y = Empty(Shape, DType);
-        UnaryKernels.Apply(op, this, y, a, b);
+        ElementwiseKernels.For(Device).Unary(op, this, y, a, b);
         return y;
     }
 

@@ -1,5 +1,6 @@
 // Random tensors: uniform, normal and integer fills. Element i of a fill uses counter start+i of the generator,
 // so results do not depend on how the fill is split across threads.
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 using Fovea.Random;
 
@@ -69,7 +70,7 @@ public sealed partial class Tensor
     {
         CheckUnrecordedInPlace("random fill");
         using var src = Wrap(values, _shape);
-        CopyKernels.Copy(src, this);
+        ElementwiseKernels.For(Device).Copy(src, this);
         MarkModified();
         return this;
     }

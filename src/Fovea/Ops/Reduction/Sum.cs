@@ -1,5 +1,6 @@
 // Sum and mean over any set of axes; their gradient broadcasts the output's gradient back over the reduced axes.
 using Fovea.Autograd;
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 
 namespace Fovea;
@@ -47,7 +48,7 @@ public sealed partial class Tensor
         }
         var reduced = ReducedDims(dims, "Sum");
         var y = Empty(new Shape(ReducedShape(reduced, keepDim)), DType);
-        ReduceKernels.Sum(this, reduced, y);
+        ReductionKernels.For(Device).Sum(this, reduced, y);
         if (!Graph.Needs(this)) return y;
         var keepShape = ReducedShape(reduced, keepDim: true);
         var inShape = _shape;

@@ -2,6 +2,7 @@
 // copying ops that make a tensor contiguous, clone it or change its dtype. Each backward maps the view's
 // gradient back onto the original's shape.
 using Fovea.Autograd;
+using Fovea.Kernels;
 using Fovea.Kernels.Cpu;
 
 namespace Fovea;
@@ -134,7 +135,7 @@ public sealed partial class Tensor
         using (GradMode.NoGrad())
         {
             using var view = r.Slice(dim, start, start + (Size(dim) - 1) * step + 1, step);
-            CopyKernels.Copy(this, view);
+            ElementwiseKernels.For(Device).Copy(this, view);
         }
         return Graph.Needs(this) ? Graph.Record(r, "SliceBackward", [this], g => [g.Slice(dim, start, start + (Size(dim) - 1) * step + 1, step)]) : r;
     }
@@ -244,7 +245,7 @@ public sealed partial class Tensor
     {
         ThrowIfDisposed();
         var y = Empty(Shape, DType);
-        CopyKernels.Copy(this, y);
+        ElementwiseKernels.For(Device).Copy(this, y);
         return y;
     }
 
@@ -254,7 +255,7 @@ public sealed partial class Tensor
         ThrowIfDisposed();
         if (dtype == DType) return Alias();
         var y = Empty(Shape, dtype);
-        CopyKernels.Copy(this, y);
+        ElementwiseKernels.For(Device).Copy(this, y);
         var from = DType;
         if (Graph.Needs(this) && DTypes.IsFloatingPoint(dtype))
             return Graph.Record(y, "To", [this], g => [g.To(from)]);
@@ -272,7 +273,7 @@ public sealed partial class Tensor
             if (src.ShapeArray[src.Rank - 1 - i] != 1 && src.ShapeArray[src.Rank - 1 - i] != _shape[Rank - 1 - i])
                 throw new ArgumentException($"CopyFrom: source of shape {src.Shape} does not broadcast to destination {Shape}.");
         CheckInPlace("CopyFrom");
-        CopyKernels.Copy(src, this);
+        ElementwiseKernels.For(Device).Copy(src, this);
         MarkModified();
         if (Graph.Needs(src))
         {
