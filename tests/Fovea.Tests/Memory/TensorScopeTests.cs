@@ -1,0 +1,93 @@
+// TensorScope and the buffer pool: intermediates are released at the end of a step, gradients and parameters
+// survive, and a long training loop does not grow memory.
+using Fovea.Autograd;
+using Fovea.Memory;
+using Fovea.Random;
+using Xunit;
+
+namespace Fovea.Tests.Memory;
+
+[Collection(SerialCollection.Name)]
+public class TensorScopeTests
+{
+    [Fact]
+    public void ScopeDisposesIntermediatesButKeepsGradientsAndKeptTensors()
+    {
+        var w = Tensor.Randn([4, 3], requiresGrad: true);
+        Tensor inner, kept;
+        using (var scope = TensorScope.Begin())
+        {
+            inner = w * 2;
+            kept = scope.Keep((w * 3).Sum());
+            inner.Sum().Backward();
+        }
+        Assert.True(inner.IsDisposed);
+        Assert.False(kept.IsDisposed);
+        Assert.False(w.IsDisposed);
+        Assert.False(w.Grad!.IsDisposed);
+        Assert.Equal(12, w.Grad.ToArray<float>().Length);
+        Assert.Throws<ObjectDisposedException>(() => inner.ToArray<float>());
+    }
+
+    [Fact]
+    public void NestedScopesReleaseInnerFirst()
+    {
+        using var outer = TensorScope.Begin();
+        var a = Tensor.Ones([3]);
+        Tensor b;
+        using (TensorScope.Begin()) b = a + 1;
+        Assert.True(b.IsDisposed);
+        Assert.False(a.IsDisposed);
+        Assert.Same(outer, TensorScope.Current);
+    }
+
+    [Fact]
+    public void ViewsKeepStorageAliveAfterTheBaseIsDisposed()
+    {
+        var a = Tensor.Arange(100, DType.Float32);
+        var v = a.Slice(0, 10, 20);
+        a.Dispose();
+        Assert.Equal(10f, v.ToArray<float>()[0]);
+    }
+
+    [Fact]
+    public void ThousandTrainingStepsKeepMemoryFlat()
+    {
+        var g = new Generator(9);
+        var x = Tensor.Randn([64, 32], generator: g);
+        var y = Tensor.Randn([64, 4], generator: g);
+        var w1 = (Tensor.Randn([64, 32], generator: g) * 0.1).Detach().RequiresGrad_();
+        var w2 = (Tensor.Randn([4, 64], generator: g) * 0.1).Detach().RequiresGrad_();
+        long afterWarmup = 0;
+        double firstLoss = 0, lastLoss = 0;
+        for (int step = 0; step < 1000; step++)
+        {
+            using (TensorScope.Begin())
+            {
+                var h = Tensor.Linear(x, w1).Relu();
+                var loss = (Tensor.Linear(h, w2) - y).Square().Mean();
+                w1.Grad?.ZeroInPlace();
+                w2.Grad?.ZeroInPlace();
+                loss.Backward();
+                using (GradMode.NoGrad())
+                {
+                    w1.AddInPlace(w1.Grad!, -0.05);
+                    w2.AddInPlace(w2.Grad!, -0.05);
+                }
+                if (step == 0) firstLoss = loss.ToDouble();
+                lastLoss = loss.ToDouble();
+            }
+            if (step == 99) afterWarmup = GC.GetTotalMemory(forceFullCollection: true);
+        }
+        long end = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.True(lastLoss < firstLoss * 0.5, $"loss did not fall: {firstLoss} -> {lastLoss}");
+        Assert.True(end - afterWarmup < 2_000_000, $"managed memory grew by {end - afterWarmup} bytes between step 100 and step 1000");
+    }
+}
+
+/// <summary>Tests that measure process-wide memory run alone, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection
+{
+    public const string Name = "Serial (process-wide measurements)";
+}
