@@ -1,0 +1,47 @@
+// Parameter-free activation layers wrapping the tensor ops (Ops/Elementwise/Activations.cs).
+namespace Fovea.NN;
+
+public sealed class ReLU : Module { public override Tensor Forward(Tensor x) => x.Relu(); }
+public sealed class ReLU6 : Module { public override Tensor Forward(Tensor x) => x.Relu6(); }
+public sealed class Sigmoid : Module { public override Tensor Forward(Tensor x) => x.Sigmoid(); }
+public sealed class Tanh : Module { public override Tensor Forward(Tensor x) => x.Tanh(); }
+public sealed class SiLU : Module { public override Tensor Forward(Tensor x) => x.Silu(); }
+public sealed class Mish : Module { public override Tensor Forward(Tensor x) => x.Mish(); }
+public sealed class Hardswish : Module { public override Tensor Forward(Tensor x) => x.Hardswish(); }
+public sealed class Hardsigmoid : Module { public override Tensor Forward(Tensor x) => x.Hardsigmoid(); }
+
+public sealed class LeakyReLU(double negativeSlope = 0.01) : Module
+{
+    public double NegativeSlope { get; } = negativeSlope;
+    public override Tensor Forward(Tensor x) => x.LeakyRelu(NegativeSlope);
+    protected override string ExtraRepr() => $"negative_slope={NegativeSlope}";
+}
+
+public sealed class ELU(double alpha = 1.0) : Module
+{
+    public double Alpha { get; } = alpha;
+    public override Tensor Forward(Tensor x) => x.Elu(Alpha);
+    protected override string ExtraRepr() => $"alpha={Alpha}";
+}
+
+public sealed class GELU(bool approximateTanh = false) : Module
+{
+    public bool ApproximateTanh { get; } = approximateTanh;
+    public override Tensor Forward(Tensor x) => x.Gelu(ApproximateTanh);
+    protected override string ExtraRepr() => ApproximateTanh ? "approximate='tanh'" : "";
+}
+
+public sealed class Softplus(double beta = 1, double threshold = 20) : Module
+{
+    public override Tensor Forward(Tensor x) => x.Softplus(beta, threshold);
+}
+
+/// <summary>Passes its input through unchanged (a placeholder for a removed layer, e.g. a replaced head).</summary>
+public sealed class Identity : Module { public override Tensor Forward(Tensor x) => x; }
+
+/// <summary>Flattens dims startDim..endDim (default: all but the batch dim).</summary>
+public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
+{
+    public override Tensor Forward(Tensor x) => x.Flatten(startDim, endDim);
+    protected override string ExtraRepr() => $"start_dim={startDim}, end_dim={endDim}";
+}
