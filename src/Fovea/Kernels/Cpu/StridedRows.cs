@@ -83,6 +83,7 @@ internal sealed class StridedRows
     {
         var r = new int[shape.Length];
         int lead = shape.Length - t.Rank;
+        if (lead < 0) throw new ArgumentException($"Cannot broadcast a tensor of shape {t.Shape} to the lower-rank shape {new Shape(shape)}.");
         for (int d = 0; d < t.Rank; d++) r[lead + d] = t.ShapeArray[d] == 1 ? 0 : t.StrideArray[d];
         return r;
     }

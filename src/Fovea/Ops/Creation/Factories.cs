@@ -102,7 +102,7 @@ public sealed partial class Tensor
     /// <summary>Wraps <paramref name="data"/> without copying: the tensor and the array share memory.</summary>
     public static Tensor Wrap<T>(T[] data, params int[] shape) where T : unmanaged
     {
-        var s = shape.Length == 0 ? new Shape(data.Length) : new Shape(shape);
+        var s = shape.Length == 0 && data.Length != 1 ? new Shape(data.Length) : new Shape(shape);
         if (s.NumElements != data.Length)
             throw new ArgumentException($"Wrap: {data.Length} elements do not fill shape {s}.", nameof(shape));
         return new Tensor(new Storage<T>(data), s.ToArray(), s.ContiguousStrides(), 0);
