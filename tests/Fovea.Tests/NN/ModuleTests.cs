@@ -126,3 +126,39 @@ public class ModuleTests
         Assert.All(t, v => Assert.InRange(v, -1f, 1f));
     }
 }
+
+public class LayerExtrasTests
+{
+    [Fact]
+    public void BilinearMatchesItsDefinitionAndGradChecks()
+    {
+        var layer = new Bilinear(3, 4, 2);
+        layer.To(DType.Float64);
+        var x1 = Tensor.Randn([5, 3], DType.Float64, new Random.Generator(1), requiresGrad: true);
+        var x2 = Tensor.Randn([5, 4], DType.Float64, new Random.Generator(2), requiresGrad: true);
+        var y = layer.Forward(x1, x2).ToArray<double>();
+        var w = layer.Weight.ToArray<double>();
+        var b = layer.Bias!.ToArray<double>();
+        var a1 = x1.ToArray<double>();
+        var a2 = x2.ToArray<double>();
+        for (int n = 0; n < 5; n++)
+            for (int o = 0; o < 2; o++)
+            {
+                double want = b[o];
+                for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) want += a1[n * 3 + i] * w[(o * 3 + i) * 4 + j] * a2[n * 4 + j];
+                Assert.Equal(want, y[n * 2 + o], 10);
+            }
+        Assert.Null(Fovea.Autograd.GradCheck.Check(xs => layer.Forward(xs[0], xs[1]), [x1, x2]));
+    }
+
+    [Fact]
+    public void FeatureExtractorReturnsNamedActivations()
+    {
+        var net = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+        var feats = FeatureExtractor.Extract(net, Tensor.Randn([3, 4]), "1", "2");
+        Assert.Equal(new Shape(3, 8), feats["1"].Shape);
+        Assert.True(feats["1"].ToArray<float>().All(v => v >= 0));
+        Assert.Equal(feats["2"].ToArray<float>(), feats["output"].ToArray<float>());
+        Assert.Throws<KeyNotFoundException>(() => FeatureExtractor.Extract(net, Tensor.Randn([3, 4]), "7"));
+    }
+}
