@@ -57,8 +57,21 @@ internal sealed class CpuLinearAlgebraKernels : ILinearAlgebraKernels
         });
     }
 
-    /// <summary>Row-major c (m, n) = op(a) (m, k) @ op(b) (k, n): the scalar reference, vectorised along rows of b.</summary>
-    internal static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
+    /// <summary>One product: float32 goes to the packed SGEMM, other types to the row-axpy reference below.</summary>
+    private static void Gemm<T>(bool transA, bool transB, int m, int n, int k, Span<T> a, int lda, Span<T> b, int ldb, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Sgemm.Gemm(transA, transB, m, n, k, 1f, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), lda,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), ldb, 0f, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), ldc);
+            return;
+        }
+        AxpyGemm<T>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+    }
+
+    /// <summary>Row-major c (m, n) = op(a) (m, k) @ op(b) (k, n), vectorised along rows of b (the float64 path).</summary>
+    internal static void AxpyGemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> bt = transB ? new T[k * n] : default;

@@ -1,0 +1,96 @@
+// The packed SGEMM against the scalar reference (in float64) on sizes that hit every edge case, for every
+// SIMD level and transpose combination, and bitwise identity across thread counts.
+using Fovea.Kernels.Cpu;
+using Fovea.Runtime.Threading;
+using Xunit;
+
+namespace Fovea.Tests.Kernels;
+
+[Collection(Fovea.Tests.Memory.SerialCollection.Name)] // changes global kernel settings
+public class GemmTests
+{
+    private static float[] Rand(int n, int seed)
+    {
+        var r = new System.Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    private static void Check(SimdLevel level, bool ta, bool tb, int m, int n, int k, float alpha, float beta, int pad)
+    {
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        var a = Rand((ta ? k : m) * lda, 1);
+        var b = Rand((tb ? n : k) * ldb, 2);
+        var c = Rand(m * ldc, 3);
+        var want = c.Select(v => (double)v).ToArray();
+        GemmReference.Gemm(ta, tb, m, n, k, alpha, a.Select(v => (double)v).ToArray(), lda, b.Select(v => (double)v).ToArray(), ldb, beta, want, ldc);
+        var old = Sgemm.Level;
+        Sgemm.Level = level;
+        try { Sgemm.Gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); }
+        finally { Sgemm.Level = old; }
+        // float32 accumulation of k products in [-1, 1]: error grows like sqrt(k) * eps.
+        double tol = 1e-5 * Math.Sqrt(k + 1) * 4;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                Assert.True(Math.Abs(c[i * ldc + j] - want[i * ldc + j]) <= tol * (1 + Math.Abs(want[i * ldc + j])),
+                    $"{level} ta={ta} tb={tb} {m}x{n}x{k}: C[{i},{j}] = {c[i * ldc + j]}, expected {want[i * ldc + j]}");
+        for (int i = 0; i < m; i++) // padding columns untouched
+            for (int j = n; j < ldc; j++) Assert.Equal((float)want[i * ldc + j], c[i * ldc + j]);
+    }
+
+    public static TheoryData<int, int, int> Sizes => new()
+    {
+        { 1, 1, 1 }, { 7, 9, 15 }, { 14, 32, 8 }, { 15, 33, 17 }, { 16, 16, 16 }, { 17, 65, 31 }, { 63, 64, 65 },
+        { 100, 129, 257 }, { 129, 100, 300 }, { 64, 3136 / 8, 576 / 4 }, { 230, 49, 520 }, { 3, 2100, 33 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void MatchesReferenceOnEveryPath(int m, int n, int k)
+    {
+        foreach (var level in new[] { SimdLevel.Avx512, SimdLevel.Avx2, SimdLevel.Scalar }.Where(l => l <= CpuFeatures.Best))
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    Check(level, ta, tb, m, n, k, 1, 0, 0);
+    }
+
+    [Fact]
+    public void AlphaBetaAndLeadingDimensions()
+    {
+        foreach (var level in new[] { SimdLevel.Avx512, SimdLevel.Avx2 }.Where(l => l <= CpuFeatures.Best))
+        {
+            Check(level, false, true, 37, 45, 70, 0.5f, 2f, 3);
+            Check(level, true, false, 37, 45, 70, -1f, 1f, 5);
+        }
+    }
+
+    [Fact]
+    public void ResultsAreBitwiseIdenticalForAnyThreadCount()
+    {
+        int m = 300, n = 500, k = 700;
+        var a = Rand(m * k, 4);
+        var b = Rand(k * n, 5);
+        var results = new List<float[]>();
+        int old = WorkerPool.ThreadCount;
+        try
+        {
+            foreach (int t in new[] { 1, 2, 3 })
+            {
+                WorkerPool.ThreadCount = t;
+                var c = new float[m * n];
+                Sgemm.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n);
+                results.Add(c);
+            }
+        }
+        finally { WorkerPool.ThreadCount = old; }
+        Assert.Equal(results[0], results[1]);
+        Assert.Equal(results[0], results[2]);
+    }
+
+    [Fact]
+    public void ShortSpansAreRejectedWithTheArgumentNamed()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Sgemm.Gemm(false, false, 4, 4, 4, 1, new float[15], 4, new float[16], 4, 0, new float[16], 4));
+        Assert.Contains("a holds 15 elements", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Gemm(false, false, -1, 4, 4, 1, new float[16], 4, new float[16], 4, 0, new float[16], 4));
+    }
+}
