@@ -1,10 +1,8 @@
-// Entry point of the `fovea` command.
+// Entry point of the `fovea` command: one sub-command per file under Commands/.
+using System.CommandLine;
 using Fovea.Cli.Commands;
 
-return args.Length > 0 && args[0] == "demo" ? DemoCommand.Run(args[1..]) : Usage();
-
-static int Usage()
-{
-    Console.Error.WriteLine("usage: fovea demo [--steps N]    train a small model on synthetic data and print its loss");
-    return 2;
-}
+var root = new RootCommand("Fovea: deep learning for computer vision in .NET.");
+root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+return root.Parse(args).Invoke();

@@ -1,5 +1,6 @@
 // `fovea demo`: trains a logistic-regression classifier with autograd on synthetic, linearly separable data and
 // prints the loss falling and the final accuracy: a 10-second check that the engine works end to end.
+using System.CommandLine;
 using System.Globalization;
 using Fovea.Autograd;
 using Fovea.Memory;
@@ -9,12 +10,16 @@ namespace Fovea.Cli.Commands;
 
 public static class DemoCommand
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        int steps = 200;
-        for (int i = 0; i < args.Length - 1; i++)
-            if (args[i] == "--steps") steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+        var steps = new Option<int>("--steps") { Description = "Training steps.", DefaultValueFactory = _ => 200 };
+        var cmd = new Command("demo", "Train a small classifier on synthetic data and print the loss falling.") { steps };
+        cmd.SetAction(r => Run(r.GetValue(steps)));
+        return cmd;
+    }
 
+    public static int Run(int steps)
+    {
         const int n = 512, d = 8;
         var gen = new Generator(42);
         var trueW = Tensor.Randn([d], generator: gen);                       // (D)
