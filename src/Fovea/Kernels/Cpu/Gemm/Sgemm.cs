@@ -14,7 +14,7 @@ namespace Fovea.Kernels.Cpu;
 internal static unsafe class Sgemm
 {
     private const int KC = 256;   // K slice: an A sliver (MR x KC) and a B sliver (KC x NR) stay in L1/L2
-    private const int MC = 112;   // rows per task block (a multiple of both MRs); A block = MC x KC floats in L2
+    private const int MC = 112;   // rows per task block (a multiple of 14; the 6-row kernel pads its last sliver)
 
     /// <summary>The micro-kernel family in use (chosen once from the hardware; tests may force a narrower one).</summary>
     internal static SimdLevel Level { get; set; } = CpuFeatures.Best;
@@ -67,7 +67,8 @@ internal static unsafe class Sgemm
                 {
                     int i0 = task / colGroups * MC, g = task % colGroups;
                     int mb = Math.Min(MC, m - i0);
-                    float* packedA = Buffers.ForThread(MC * KC + 64);
+                    // The last sliver is zero-padded to mr rows, so the block holds MC rounded up to mr rows.
+                    float* packedA = Buffers.ForThread((MC + mr - 1) / mr * mr * KC);
                     PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
                     int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                     for (int jr = jStart; jr < jEnd; jr += nr)
