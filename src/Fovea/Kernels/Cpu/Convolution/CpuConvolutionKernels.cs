@@ -1,0 +1,229 @@
+// 2-d convolution on the CPU. General case: per image and group, im2col then one GEMM (1x1 stride-1 convs skip
+// im2col and multiply the image directly). Depthwise convolutions (one input channel per group) use direct
+// loops, where a GEMM with a single row would waste the micro-kernel. Work is split into tasks whose
+// boundaries depend only on the shapes, so results are identical for any thread count.
+using System.Numerics;
+using Fovea.Runtime.Threading;
+
+namespace Fovea.Kernels.Cpu;
+
+internal sealed class CpuConvolutionKernels : IConvolutionKernels
+{
+    public static readonly CpuConvolutionKernels Instance = new();
+
+    public void Forward(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvGeometry g)
+    {
+        if (x.DType == DType.Float64) Forward<double>(x, w, bias, y, g); else Forward<float>(x, w, bias, y, g);
+    }
+
+    public void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g)
+    {
+        if (dy.DType == DType.Float64) BackwardInput<double>(dy, w, dx, g); else BackwardInput<float>(dy, w, dx, g);
+    }
+
+    public void BackwardWeight(Tensor dy, Tensor x, Tensor dw, ConvGeometry g)
+    {
+        if (dy.DType == DType.Float64) BackwardWeight<double>(dy, x, dw, g); else BackwardWeight<float>(dy, x, dw, g);
+    }
+
+    private static bool IsDepthwise(ConvGeometry g) => g.CPerGroup == 1 && g.Groups > 1;
+
+    /// <summary>A per-thread scratch array of at least <paramref name="n"/> elements.</summary>
+    private static class Scratch<T>
+    {
+        [ThreadStatic] private static T[]? _buf;
+        public static T[] Get(int n) => _buf is { } b && b.Length >= n ? b : _buf = GC.AllocateUninitializedArray<T>(n);
+    }
+
+    private static void Forward<T>(Tensor xt, Tensor wt, Tensor? bt, Tensor yt, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        var x = xt.RawArray<T>();
+        int xo = xt.Offset, wo = wt.Offset, yo = yt.Offset;
+        var w = wt.RawArray<T>();
+        var y = yt.RawArray<T>();
+        T[]? bias = bt?.RawArray<T>();
+        int bo = bt?.Offset ?? 0;
+        int chw = g.C * g.H * g.W, ohw = g.OH * g.OW, cg = g.CPerGroup, og = g.OPerGroup;
+        if (IsDepthwise(g))
+        {
+            WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
+            return;
+        }
+        WorkerPool.For(g.N * g.Groups, t =>
+        {
+            int n = t / g.Groups, gi = t % g.Groups;
+            ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.H * g.W, cg * g.H * g.W);
+            ReadOnlySpan<T> cols;
+            if (g.IsPointwise) cols = xs;
+            else
+            {
+                var buf = Scratch<T>.Get(g.ColRows * ohw);
+                Im2Col.Lower(xs, cg, g.H, g.W, g, buf);
+                cols = buf;
+            }
+            var yg = y.AsSpan(yo + (n * g.O + gi * og) * ohw, og * ohw);
+            Blas.Gemm(false, false, og, ohw, g.ColRows, T.One, w.AsSpan(wo + gi * og * g.ColRows), g.ColRows, cols, ohw, T.Zero, yg, ohw);
+            if (bias != null)
+                for (int o = 0; o < og; o++)
+                {
+                    var row = yg.Slice(o * ohw, ohw);
+                    System.Numerics.Tensors.TensorPrimitives.Add(row, bias[bo + gi * og + o], row);
+                }
+        });
+    }
+
+    private static void BackwardInput<T>(Tensor dyt, Tensor wt, Tensor dxt, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        var dy = dyt.RawArray<T>();
+        var w = wt.RawArray<T>();
+        var dx = dxt.RawArray<T>();
+        int dyo = dyt.Offset, wo = wt.Offset, dxo = dxt.Offset;
+        int chw = g.C * g.H * g.W, ohw = g.OH * g.OW, cg = g.CPerGroup, og = g.OPerGroup;
+        dxt.AsSpan<T>().Clear();
+        if (IsDepthwise(g))
+        {
+            // Each input channel receives from its og output channels; one task per (image, input channel).
+            WorkerPool.For(g.N * g.C, t => DepthwiseBackwardInput(dy, dyo + t / g.C * g.O * ohw, w, wo, dx, dxo + t * g.H * g.W, t % g.C, g));
+            return;
+        }
+        WorkerPool.For(g.N * g.Groups, t =>
+        {
+            int n = t / g.Groups, gi = t % g.Groups;
+            var dxs = dx.AsSpan(dxo + n * chw + gi * cg * g.H * g.W, cg * g.H * g.W);
+            ReadOnlySpan<T> dyg = dy.AsSpan(dyo + (n * g.O + gi * og) * ohw, og * ohw);
+            ReadOnlySpan<T> wg = w.AsSpan(wo + gi * og * g.ColRows, og * g.ColRows);
+            if (g.IsPointwise)
+            {
+                Blas.Gemm(true, false, g.ColRows, ohw, og, T.One, wg, g.ColRows, dyg, ohw, T.Zero, dxs, ohw);
+                return;
+            }
+            var dcols = Scratch<T>.Get(g.ColRows * ohw);
+            Blas.Gemm(true, false, g.ColRows, ohw, og, T.One, wg, g.ColRows, dyg, ohw, T.Zero, dcols, ohw);
+            Im2Col.Raise<T>(dcols.AsSpan(0, g.ColRows * ohw), cg, g.H, g.W, g, dxs);
+        });
+    }
+
+    private static void BackwardWeight<T>(Tensor dyt, Tensor xt, Tensor dwt, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        var dy = dyt.RawArray<T>();
+        var x = xt.RawArray<T>();
+        int dyo = dyt.Offset, xo = xt.Offset;
+        int chw = g.C * g.H * g.W, ohw = g.OH * g.OW, cg = g.CPerGroup, og = g.OPerGroup;
+        int wsize = g.O * g.ColRows;
+        var dw = dwt.AsSpan<T>();
+        if (IsDepthwise(g))
+        {
+            var dwa = dwt.RawArray<T>();
+            int dwo = dwt.Offset;
+            WorkerPool.For(g.O, o => DepthwiseBackwardWeight(dy, dyo, x, xo, dwa, dwo + o * g.KH * g.KW, o, g));
+            return;
+        }
+        // Images are split into a fixed number of chunks (independent of the thread count); each chunk sums its
+        // images' contributions in order into its own buffer, and the chunks are added in order.
+        int chunks = Math.Min(g.N, 4), per = (g.N + chunks - 1) / chunks;
+        chunks = (g.N + per - 1) / per;
+        var partial = new T[chunks * wsize];
+        WorkerPool.For(chunks, ch =>
+        {
+            var part = partial.AsSpan(ch * wsize, wsize);
+            bool first = true;
+            for (int n = ch * per; n < Math.Min(g.N, (ch + 1) * per); n++)
+            {
+                for (int gi = 0; gi < g.Groups; gi++)
+                {
+                    ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.H * g.W, cg * g.H * g.W);
+                    ReadOnlySpan<T> cols;
+                    if (g.IsPointwise) cols = xs;
+                    else
+                    {
+                        var buf = Scratch<T>.Get(g.ColRows * ohw);
+                        Im2Col.Lower(xs, cg, g.H, g.W, g, buf);
+                        cols = buf;
+                    }
+                    ReadOnlySpan<T> dyg = dy.AsSpan(dyo + (n * g.O + gi * og) * ohw, og * ohw);
+                    Blas.Gemm(false, true, og, g.ColRows, ohw, T.One, dyg, ohw, cols, ohw, first ? T.Zero : T.One, part.Slice(gi * og * g.ColRows, og * g.ColRows), g.ColRows);
+                }
+                first = false;
+            }
+        });
+        partial.AsSpan(0, wsize).CopyTo(dw);
+        for (int ch = 1; ch < chunks; ch++) System.Numerics.Tensors.TensorPrimitives.Add(dw, partial.AsSpan(ch * wsize, wsize), dw);
+    }
+
+    // ---------------------------------------------------------------- depthwise (one input channel per group)
+
+    private static void DepthwiseForward<T>(T[] x, int xImage, T[] w, int wo, T[] y, int yPlane, int o, ConvGeometry g, T[]? bias, int bo)
+        where T : unmanaged, INumber<T>
+    {
+        int c = o / g.OPerGroup;
+        int xPlane = xImage + c * g.H * g.W;
+        T b = bias != null ? bias[bo + o] : T.Zero;
+        for (int oh = 0; oh < g.OH; oh++)
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                T acc = b;
+                for (int ki = 0; ki < g.KH; ki++)
+                {
+                    int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                    if ((uint)ih >= (uint)g.H) continue;
+                    for (int kj = 0; kj < g.KW; kj++)
+                    {
+                        int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
+                        if ((uint)iw < (uint)g.W) acc += x[xPlane + ih * g.W + iw] * w[wo + (o * g.KH + ki) * g.KW + kj];
+                    }
+                }
+                y[yPlane + oh * g.OW + ow] = acc;
+            }
+    }
+
+    private static void DepthwiseBackwardInput<T>(T[] dy, int dyImage, T[] w, int wo, T[] dx, int dxPlane, int c, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        for (int m = 0; m < g.OPerGroup; m++)
+        {
+            int o = c * g.OPerGroup + m;
+            int dyPlane = dyImage + o * g.OH * g.OW;
+            for (int oh = 0; oh < g.OH; oh++)
+                for (int ow = 0; ow < g.OW; ow++)
+                {
+                    T d = dy[dyPlane + oh * g.OW + ow];
+                    for (int ki = 0; ki < g.KH; ki++)
+                    {
+                        int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                        if ((uint)ih >= (uint)g.H) continue;
+                        for (int kj = 0; kj < g.KW; kj++)
+                        {
+                            int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
+                            if ((uint)iw < (uint)g.W) dx[dxPlane + ih * g.W + iw] += d * w[wo + (o * g.KH + ki) * g.KW + kj];
+                        }
+                    }
+                }
+        }
+    }
+
+    private static void DepthwiseBackwardWeight<T>(T[] dy, int dyo, T[] x, int xo, T[] dw, int dwBase, int o, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        int c = o / g.OPerGroup;
+        for (int ki = 0; ki < g.KH; ki++)
+            for (int kj = 0; kj < g.KW; kj++)
+            {
+                T acc = T.Zero;
+                for (int n = 0; n < g.N; n++)
+                {
+                    int dyPlane = dyo + (n * g.O + o) * g.OH * g.OW, xPlane = xo + (n * g.C + c) * g.H * g.W;
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                        if ((uint)ih >= (uint)g.H) continue;
+                        for (int ow = 0; ow < g.OW; ow++)
+                        {
+                            int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
+                            if ((uint)iw < (uint)g.W) acc += dy[dyPlane + oh * g.OW + ow] * x[xPlane + ih * g.W + iw];
+                        }
+                    }
+                }
+                dw[dwBase + ki * g.KW + kj] = acc;
+            }
+    }
+}

@@ -1,0 +1,24 @@
+// The kernel interface of the convolution family (see IElementwiseKernels for the dispatch pattern).
+using Fovea.Kernels.Cpu;
+
+namespace Fovea.Kernels;
+
+/// <summary>2-d convolution kernels on contiguous NCHW tensors; outputs are preallocated by the op.</summary>
+internal interface IConvolutionKernels
+{
+    /// <summary>y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + bias.</summary>
+    void Forward(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvGeometry g);
+    /// <summary>dx (N, C, H, W) = the input gradient for output gradient dy.</summary>
+    void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
+    /// <summary>dw (O, C/groups, KH, KW) = the weight gradient for output gradient dy.</summary>
+    void BackwardWeight(Tensor dy, Tensor x, Tensor dw, ConvGeometry g);
+}
+
+internal static class ConvolutionKernels
+{
+    public static IConvolutionKernels For(Device device) => device.Type switch
+    {
+        DeviceType.Cpu => CpuConvolutionKernels.Instance,
+        _ => throw new NotSupportedException($"No convolution kernels for device {device}."),
+    };
+}
