@@ -43,14 +43,15 @@ internal static class Measure
         }
     }
 
-    /// <summary>The shared peers folder (../shared/peers from the repository root), or null.</summary>
-    public static string? PeersDir()
+    /// <summary>The repository root (the folder holding Fovea.slnx above the running binary), or null.</summary>
+    public static string? RepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, "..", "shared", "peers");
-            if (File.Exists(Path.Combine(d.FullName, "Fovea.slnx")) && Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-        }
+            if (File.Exists(Path.Combine(d.FullName, "Fovea.slnx"))) return d.FullName;
         return null;
     }
+
+    /// <summary>The shared peers folder (../shared/peers from the repository root), or null.</summary>
+    public static string? PeersDir() =>
+        RepoRoot() is { } root && Path.GetFullPath(Path.Combine(root, "..", "shared", "peers")) is var dir && Directory.Exists(dir) ? dir : null;
 }

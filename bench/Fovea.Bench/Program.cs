@@ -5,6 +5,7 @@ using Fovea.Bench;
 var commands = new Dictionary<string, Func<string[], int>>
 {
     ["matmul"] = MatmulBench.Run,
+    ["conv2d"] = Conv2dBench.Run,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var run))
