@@ -83,6 +83,46 @@ public class TensorScopeTests
         Assert.True(lastLoss < firstLoss * 0.5, $"loss did not fall: {firstLoss} -> {lastLoss}");
         Assert.True(end - afterWarmup < 2_000_000, $"managed memory grew by {end - afterWarmup} bytes between step 100 and step 1000");
     }
+
+    [Fact]
+    public void ThousandCnnTrainingStepsKeepMemoryFlat()
+    {
+        var g = new Generator(10);
+        var x = Tensor.Randn([8, 1, 12, 12], generator: g);
+        var target = Tensor.Randn([8, 3], generator: g);
+        var c1 = (Tensor.Randn([8, 1, 3, 3], generator: g) * 0.3).Detach().RequiresGrad_();
+        var c2 = (Tensor.Randn([16, 8, 3, 3], generator: g) * 0.1).Detach().RequiresGrad_();
+        var fc = (Tensor.Randn([3, 16], generator: g) * 0.1).Detach().RequiresGrad_();
+        var (gamma, beta) = (Tensor.Ones([8], requiresGrad: true), Tensor.Zeros([8], requiresGrad: true));
+        var (runMean, runVar) = (Tensor.Zeros([8]), Tensor.Ones([8]));
+        Tensor[] parameters = [c1, c2, fc, gamma, beta];
+        long afterWarmup = 0, poolAfterWarmup = 0;
+        double firstLoss = 0, lastLoss = 0;
+        for (int step = 0; step < 1000; step++)
+        {
+            using (TensorScope.Begin())
+            {
+                var h = Tensor.BatchNorm(Tensor.Conv2d(x, c1, padding: 1), runMean, runVar, gamma, beta, training: true).Relu();
+                h = Tensor.Conv2d(h, c2, stride: 2, padding: 1).Relu().Mean([2, 3]);
+                var loss = (Tensor.Linear(h, fc) - target).Square().Mean();
+                foreach (var p in parameters) p.Grad?.ZeroInPlace();
+                loss.Backward();
+                using (GradMode.NoGrad())
+                    foreach (var p in parameters) p.AddInPlace(p.Grad!, -0.05);
+                if (step == 0) firstLoss = loss.ToDouble();
+                lastLoss = loss.ToDouble();
+            }
+            if (step == 99)
+            {
+                afterWarmup = GC.GetTotalMemory(forceFullCollection: true);
+                poolAfterWarmup = PoolStats.RetainedBytes;
+            }
+        }
+        long end = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.True(lastLoss < firstLoss * 0.5, $"loss did not fall: {firstLoss} -> {lastLoss}");
+        Assert.True(end - afterWarmup < 2_000_000, $"managed memory grew by {end - afterWarmup} bytes between step 100 and step 1000");
+        Assert.True(PoolStats.RetainedBytes - poolAfterWarmup < 1_000_000, $"the buffer pool grew by {PoolStats.RetainedBytes - poolAfterWarmup} bytes");
+    }
 }
 
 /// <summary>Tests that measure process-wide memory run alone, after the parallel ones.</summary>
