@@ -19,6 +19,10 @@ public class ConvolutionTests
         "conv2d_pointwise" => Tensor.Conv2d(x[0], x[1], x[2]),
         "conv2d_same_even_kernel" => Tensor.Conv2d(x[0], x[1], padding: Padding2d.Same),
         "conv1d" => Tensor.Conv1d(x[0], x[1], x[2], stride: 2, padding: 1),
+        "conv3d_pad1" => Tensor.Conv3d(x[0], x[1], x[2], padding: 1),
+        "conv3d_stride_dilation_groups" => Tensor.Conv3d(x[0], x[1], stride: (2, 1, 2), padding: (1, 2, 0), dilation: (1, 2, 1), groups: 2),
+        "conv3d_depthwise" => Tensor.Conv3d(x[0], x[1], x[2], stride: 2, padding: 1, groups: 4),
+        "conv3d_same" => Tensor.Conv3d(x[0], x[1], padding: Padding3d.Same),
         "conv_transpose2d_stride2" => Tensor.ConvTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1),
         "conv_transpose2d_groups_dilation" => Tensor.ConvTranspose2d(x[0], x[1], stride: (1, 2), padding: (2, 0), groups: 2, dilation: 2),
         "conv_transpose2d_depthwise" => Tensor.ConvTranspose2d(x[0], x[1], x[2], stride: 2, groups: 4),
@@ -54,6 +58,20 @@ public class ConvolutionTests
         var w = Tensor.Randn([4, 4 / groups, k, k], DType.Float64, g, requiresGrad: true);
         var b = Tensor.Randn([4], DType.Float64, g, requiresGrad: true);
         Assert.Null(GradCheck.Check(t => Tensor.Conv2d(t[0], t[1], t[2], stride, pad, dilation, groups), [x, w, b]));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 1, 1)]
+    [InlineData(1, 2, 2)]
+    [InlineData(2, 1, 4)]
+    public void Conv3dGradientsMatchFiniteDifferences(int stride, int dilation, int groups)
+    {
+        var g = new Generator(9);
+        var x = Tensor.Randn([2, 4, 4, 5, 3], DType.Float64, g, requiresGrad: true);
+        var w = Tensor.Randn([4, 4 / groups, 2, 3, 2], DType.Float64, g, requiresGrad: true);
+        var b = Tensor.Randn([4], DType.Float64, g, requiresGrad: true);
+        Assert.Null(GradCheck.Check(t => Tensor.Conv3d(t[0], t[1], t[2], stride, 1, dilation, groups), [x, w, b]));
     }
 
     [Theory]

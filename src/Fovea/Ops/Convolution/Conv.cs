@@ -1,4 +1,4 @@
-// Convolutions (torch.nn.functional.conv1d/conv2d): validation, geometry and autograd; the arithmetic is in
+// Convolutions (torch.nn.functional.conv1d/conv2d/conv3d): validation, geometry and autograd; the arithmetic is in
 // Kernels/Cpu/Convolution. Inputs are NCHW, weights (out_channels, in_channels / groups, KH, KW).
 using Fovea.Autograd;
 using Fovea.Kernels;
@@ -13,17 +13,53 @@ public sealed partial class Tensor
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2? stride = null, Padding2d? padding = null, Size2? dilation = null, int groups = 1)
     {
-        Size2 s = stride ?? 1, d = dilation ?? 1;
-        var g = Conv2dGeometry(input, weight, bias, s, padding ?? 0, d, groups, "Conv2d");
+        var g = Conv2dGeometry(input, weight, bias, stride ?? 1, padding ?? 0, dilation ?? 1, groups, "Conv2d");
+        return Convolution(input, weight, bias, g, [g.N, g.O, g.OH, g.OW], "Conv2d");
+    }
+
+    /// <summary>
+    /// 3-d convolution of input (N, C, D, H, W) with weight (O, C/groups, KD, KH, KW), e.g. for volumetric (CT, MRI) data.
+    /// <example><code>var y = Tensor.Conv3d(volume, w, b, stride: (1, 2, 2), padding: 1);</code></example>
+    /// </summary>
+    public static Tensor Conv3d(Tensor input, Tensor weight, Tensor? bias = null, Size3? stride = null, Padding3d? padding = null, Size3? dilation = null, int groups = 1)
+    {
+        const string op = "Conv3d";
+        if (input.Rank != 5) throw new ArgumentException($"{op}: input must be (N, C, D, H, W), got shape {input.Shape}.");
+        if (weight.Rank != 5) throw new ArgumentException($"{op}: weight must be (out_channels, in_channels / groups, KD, KH, KW), got shape {weight.Shape}.");
+        Size3 s = stride ?? 1, d = dilation ?? 1;
+        var p = padding ?? 0;
+        if (s.D < 1 || d.D < 1) throw new ArgumentOutOfRangeException(nameof(stride), $"{op}: stride and dilation must be >= 1, got {s} and {d}.");
+        int depth = input.Size(2), kd = weight.Size(2);
+        // Depth is checked here; channels, height and width go through the 2-d checks on the first depth slices.
+        int tapsD = d.D * (kd - 1);
+        var (front, back) = p.IsSame ? (tapsD / 2, tapsD - tapsD / 2) : (p.D, p.D);
+        if (p.IsSame && s != new Size3(1, 1, 1)) throw new ArgumentException($"{op}: padding 'same' requires stride 1, got stride {s}.");
+        if (front < 0) throw new ArgumentOutOfRangeException(nameof(padding), $"{op}: padding must be >= 0, got {p}.");
+        if (tapsD + 1 > depth + front + back)
+            throw new ArgumentException($"{op}: kernel depth {kd} (dilation {d.D}) is larger than the padded input depth {depth + front + back}; input shape {input.Shape}.");
+        if (depth < 1 || kd < 1) throw new ArgumentException($"{op}: input and kernel depth must be >= 1; input shape {input.Shape}, weight shape {weight.Shape}.");
+        using var x4 = input.Select(2, 0);
+        using var w4 = weight.Select(2, 0);
+        Padding2d hw = p.IsSame ? Padding2d.Same : (p.H, p.W);
+        var g2 = Conv2dGeometry(x4, w4, bias, (s.H, s.W), hw, (d.H, d.W), groups, op);
+        int od = (depth + front + back - tapsD - 1) / s.D + 1;
+        var g = g2 with { D = depth, KD = kd, OD = od, StrideD = s.D, PadFront = front, DilationD = d.D };
+        return Convolution(input, weight, bias, g, [g.N, g.O, od, g.OH, g.OW], op);
+    }
+
+    // The shared forward and backward of Conv2d and Conv3d on a resolved geometry.
+    private static Tensor Convolution(Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, int[] outShape, string op)
+    {
         var dt = input.DType;
         using var xc = input.Contiguous();
         using var wc = weight.Contiguous();
         using var bc = bias?.Contiguous();
-        var y = Empty(new Shape(g.N, g.O, g.OH, g.OW), dt);
+        var y = Empty(new Shape(outShape), dt);
         var kernels = ConvolutionKernels.For(input.Device);
         kernels.Forward(xc, wc, bc, y, g);
         if (!Graph.Needs(input, weight) && !(bias != null && Graph.Needs(bias))) return y;
-        return Graph.Record(y, "Conv2d", [input, weight, bias], dy =>
+        int[] biasDims = outShape.Length == 5 ? [0, 2, 3, 4] : [0, 2, 3];
+        return Graph.Record(y, op, [input, weight, bias], dy =>
         {
             using var dyc = dy.Contiguous();
             Tensor? dx = null, dw = null, db = null;
@@ -39,7 +75,7 @@ public sealed partial class Tensor
                 using var xk = input.Contiguous();
                 kernels.BackwardWeight(dyc, xk, dw, g);
             }
-            if (bias is { RequiresGrad: true }) db = dy.Sum([0, 2, 3]);
+            if (bias is { RequiresGrad: true }) db = dy.Sum(biasDims);
             return [dx, dw, db];
         }, input, weight);
     }

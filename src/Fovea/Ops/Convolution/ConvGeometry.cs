@@ -32,14 +32,42 @@ public readonly record struct Padding2d(int Top, int Bottom, int Left, int Right
     public override string ToString() => IsSame ? "same" : Top == Bottom && Left == Right ? (Top == Left ? $"{Top}" : $"({Top}, {Left})") : $"({Top}, {Bottom}, {Left}, {Right})";
 }
 
-/// <summary>The resolved geometry of one 2-d convolution.</summary>
+/// <summary>A (depth, height, width) triple; <c>3</c> and <c>(1, 3, 3)</c> both convert to it.</summary>
+public readonly record struct Size3(int D, int H, int W)
+{
+    public static implicit operator Size3(int v) => new(v, v, v);
+    public static implicit operator Size3((int D, int H, int W) t) => new(t.D, t.H, t.W);
+    public override string ToString() => D == H && H == W ? $"{D}" : $"({D}, {H}, {W})";
+}
+
+/// <summary>Padding of a 3-d convolution: symmetric sizes per dim, or <see cref="Same"/>.</summary>
+public readonly record struct Padding3d(int D, int H, int W, bool IsSame = false)
+{
+    /// <summary>Pads so that the output has the input's size (stride 1 only); extra padding goes back/bottom/right.</summary>
+    public static Padding3d Same => new(0, 0, 0, IsSame: true);
+    public static implicit operator Padding3d(int p) => new(p, p, p);
+    public static implicit operator Padding3d((int D, int H, int W) p) => new(p.D, p.H, p.W);
+    public override string ToString() => IsSame ? "same" : D == H && H == W ? $"{D}" : $"({D}, {H}, {W})";
+}
+
+/// <summary>
+/// The resolved geometry of one convolution over (N, C, D, H, W) inputs; a 2-d convolution has depth 1 (D, KD, OD = 1,
+/// no depth stride, padding or dilation), so the same kernels serve both.
+/// </summary>
 internal readonly record struct ConvGeometry(int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW,
-    Size2 Stride, Padding2d Pad, Size2 Dilation, int Groups)
+    Size2 Stride, Padding2d Pad, Size2 Dilation, int Groups,
+    int D = 1, int KD = 1, int OD = 1, int StrideD = 1, int PadFront = 0, int DilationD = 1)
 {
     public int CPerGroup => C / Groups;
     public int OPerGroup => O / Groups;
-    /// <summary>Rows of the im2col matrix per group: (C/groups) * KH * KW.</summary>
-    public int ColRows => CPerGroup * KH * KW;
-    public int ColCols => OH * OW;
-    public bool IsPointwise => KH == 1 && KW == 1 && Stride == new Size2(1, 1) && Pad == new Padding2d(0, 0, 0, 0);
+    /// <summary>Input values per channel.</summary>
+    public int InPlane => D * H * W;
+    /// <summary>Output values per channel.</summary>
+    public int OutPlane => OD * OH * OW;
+    /// <summary>Kernel taps per channel.</summary>
+    public int Taps => KD * KH * KW;
+    /// <summary>Rows of the im2col matrix per group: (C/groups) * KD * KH * KW.</summary>
+    public int ColRows => CPerGroup * Taps;
+    public int ColCols => OutPlane;
+    public bool IsPointwise => Taps == 1 && Stride == new Size2(1, 1) && StrideD == 1 && Pad == new Padding2d(0, 0, 0, 0) && PadFront == 0;
 }

@@ -43,7 +43,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         var y = yt.RawArray<T>();
         T[]? bias = bt?.RawArray<T>();
         int bo = bt?.Offset ?? 0;
-        int chw = g.C * g.H * g.W, ohw = g.OH * g.OW, cg = g.CPerGroup, og = g.OPerGroup;
+        int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
         if (IsDepthwise(g))
         {
             WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
@@ -52,7 +52,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         WorkerPool.For(g.N * g.Groups, t =>
         {
             int n = t / g.Groups, gi = t % g.Groups;
-            ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.H * g.W, cg * g.H * g.W);
+            ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.InPlane, cg * g.InPlane);
             ReadOnlySpan<T> cols;
             if (g.IsPointwise) cols = xs;
             else
@@ -78,18 +78,18 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         var w = wt.RawArray<T>();
         var dx = dxt.RawArray<T>();
         int dyo = dyt.Offset, wo = wt.Offset, dxo = dxt.Offset;
-        int chw = g.C * g.H * g.W, ohw = g.OH * g.OW, cg = g.CPerGroup, og = g.OPerGroup;
+        int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
         dxt.AsSpan<T>().Clear();
         if (IsDepthwise(g))
         {
             // Each input channel receives from its og output channels; one task per (image, input channel).
-            WorkerPool.For(g.N * g.C, t => DepthwiseBackwardInput(dy, dyo + t / g.C * g.O * ohw, w, wo, dx, dxo + t * g.H * g.W, t % g.C, g));
+            WorkerPool.For(g.N * g.C, t => DepthwiseBackwardInput(dy, dyo + t / g.C * g.O * ohw, w, wo, dx, dxo + t * g.InPlane, t % g.C, g));
             return;
         }
         WorkerPool.For(g.N * g.Groups, t =>
         {
             int n = t / g.Groups, gi = t % g.Groups;
-            var dxs = dx.AsSpan(dxo + n * chw + gi * cg * g.H * g.W, cg * g.H * g.W);
+            var dxs = dx.AsSpan(dxo + n * chw + gi * cg * g.InPlane, cg * g.InPlane);
             ReadOnlySpan<T> dyg = dy.AsSpan(dyo + (n * g.O + gi * og) * ohw, og * ohw);
             ReadOnlySpan<T> wg = w.AsSpan(wo + gi * og * g.ColRows, og * g.ColRows);
             if (g.IsPointwise)
@@ -108,14 +108,14 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         var dy = dyt.RawArray<T>();
         var x = xt.RawArray<T>();
         int dyo = dyt.Offset, xo = xt.Offset;
-        int chw = g.C * g.H * g.W, ohw = g.OH * g.OW, cg = g.CPerGroup, og = g.OPerGroup;
+        int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
         int wsize = g.O * g.ColRows;
         var dw = dwt.AsSpan<T>();
         if (IsDepthwise(g))
         {
             var dwa = dwt.RawArray<T>();
             int dwo = dwt.Offset;
-            WorkerPool.For(g.O, o => DepthwiseBackwardWeight(dy, dyo, x, xo, dwa, dwo + o * g.KH * g.KW, o, g));
+            WorkerPool.For(g.O, o => DepthwiseBackwardWeight(dy, dyo, x, xo, dwa, dwo + o * g.Taps, o, g));
             return;
         }
         // Images are split into a fixed number of chunks (independent of the thread count); each chunk sums its
@@ -131,7 +131,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             {
                 for (int gi = 0; gi < g.Groups; gi++)
                 {
-                    ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.H * g.W, cg * g.H * g.W);
+                    ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.InPlane, cg * g.InPlane);
                     ReadOnlySpan<T> cols;
                     if (g.IsPointwise) cols = xs;
                     else
@@ -151,29 +151,38 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
     }
 
     // ---------------------------------------------------------------- depthwise (one input channel per group)
+    // Output voxel (od, oh, ow) of channel o reads input voxel (od*s + kd*d - p, ...) of channel o / (O/groups) for each
+    // tap (kd, ki, kj); taps that fall into the padding are skipped.
 
     private static void DepthwiseForward<T>(T[] x, int xImage, T[] w, int wo, T[] y, int yPlane, int o, ConvGeometry g, T[]? bias, int bo)
         where T : unmanaged, INumber<T>
     {
-        int c = o / g.OPerGroup;
-        int xPlane = xImage + c * g.H * g.W;
+        int xPlane = xImage + o / g.OPerGroup * g.InPlane, wBase = wo + o * g.Taps;
         T b = bias != null ? bias[bo + o] : T.Zero;
-        for (int oh = 0; oh < g.OH; oh++)
-            for (int ow = 0; ow < g.OW; ow++)
-            {
-                T acc = b;
-                for (int ki = 0; ki < g.KH; ki++)
+        int outIdx = yPlane;
+        for (int od = 0; od < g.OD; od++)
+            for (int oh = 0; oh < g.OH; oh++)
+                for (int ow = 0; ow < g.OW; ow++)
                 {
-                    int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
-                    if ((uint)ih >= (uint)g.H) continue;
-                    for (int kj = 0; kj < g.KW; kj++)
+                    T acc = b;
+                    for (int kd = 0; kd < g.KD; kd++)
                     {
-                        int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
-                        if ((uint)iw < (uint)g.W) acc += x[xPlane + ih * g.W + iw] * w[wo + (o * g.KH + ki) * g.KW + kj];
+                        int id = od * g.StrideD - g.PadFront + kd * g.DilationD;
+                        if ((uint)id >= (uint)g.D) continue;
+                        for (int ki = 0; ki < g.KH; ki++)
+                        {
+                            int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                            if ((uint)ih >= (uint)g.H) continue;
+                            int xRow = xPlane + (id * g.H + ih) * g.W, wRow = wBase + (kd * g.KH + ki) * g.KW;
+                            for (int kj = 0; kj < g.KW; kj++)
+                            {
+                                int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
+                                if ((uint)iw < (uint)g.W) acc += x[xRow + iw] * w[wRow + kj];
+                            }
+                        }
                     }
+                    y[outIdx++] = acc;
                 }
-                y[yPlane + oh * g.OW + ow] = acc;
-            }
     }
 
     private static void DepthwiseBackwardInput<T>(T[] dy, int dyImage, T[] w, int wo, T[] dx, int dxPlane, int c, ConvGeometry g)
@@ -181,49 +190,63 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
     {
         for (int m = 0; m < g.OPerGroup; m++)
         {
-            int o = c * g.OPerGroup + m;
-            int dyPlane = dyImage + o * g.OH * g.OW;
-            for (int oh = 0; oh < g.OH; oh++)
-                for (int ow = 0; ow < g.OW; ow++)
-                {
-                    T d = dy[dyPlane + oh * g.OW + ow];
-                    for (int ki = 0; ki < g.KH; ki++)
+            int o = c * g.OPerGroup + m, wBase = wo + o * g.Taps;
+            int dyIdx = dyImage + o * g.OutPlane;
+            for (int od = 0; od < g.OD; od++)
+                for (int oh = 0; oh < g.OH; oh++)
+                    for (int ow = 0; ow < g.OW; ow++)
                     {
-                        int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
-                        if ((uint)ih >= (uint)g.H) continue;
-                        for (int kj = 0; kj < g.KW; kj++)
+                        T d = dy[dyIdx++];
+                        for (int kd = 0; kd < g.KD; kd++)
                         {
-                            int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
-                            if ((uint)iw < (uint)g.W) dx[dxPlane + ih * g.W + iw] += d * w[wo + (o * g.KH + ki) * g.KW + kj];
+                            int id = od * g.StrideD - g.PadFront + kd * g.DilationD;
+                            if ((uint)id >= (uint)g.D) continue;
+                            for (int ki = 0; ki < g.KH; ki++)
+                            {
+                                int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                                if ((uint)ih >= (uint)g.H) continue;
+                                int xRow = dxPlane + (id * g.H + ih) * g.W, wRow = wBase + (kd * g.KH + ki) * g.KW;
+                                for (int kj = 0; kj < g.KW; kj++)
+                                {
+                                    int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
+                                    if ((uint)iw < (uint)g.W) dx[xRow + iw] += d * w[wRow + kj];
+                                }
+                            }
                         }
                     }
-                }
         }
     }
 
     private static void DepthwiseBackwardWeight<T>(T[] dy, int dyo, T[] x, int xo, T[] dw, int dwBase, int o, ConvGeometry g)
         where T : unmanaged, INumber<T>
     {
-        int c = o / g.OPerGroup;
-        for (int ki = 0; ki < g.KH; ki++)
-            for (int kj = 0; kj < g.KW; kj++)
-            {
-                T acc = T.Zero;
-                for (int n = 0; n < g.N; n++)
+        int c = o / g.OPerGroup, tap = 0;
+        for (int kd = 0; kd < g.KD; kd++)
+            for (int ki = 0; ki < g.KH; ki++)
+                for (int kj = 0; kj < g.KW; kj++, tap++)
                 {
-                    int dyPlane = dyo + (n * g.O + o) * g.OH * g.OW, xPlane = xo + (n * g.C + c) * g.H * g.W;
-                    for (int oh = 0; oh < g.OH; oh++)
+                    T acc = T.Zero;
+                    for (int n = 0; n < g.N; n++)
                     {
-                        int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
-                        if ((uint)ih >= (uint)g.H) continue;
-                        for (int ow = 0; ow < g.OW; ow++)
+                        int dyPlane = dyo + (n * g.O + o) * g.OutPlane, xPlane = xo + (n * g.C + c) * g.InPlane;
+                        for (int od = 0; od < g.OD; od++)
                         {
-                            int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
-                            if ((uint)iw < (uint)g.W) acc += dy[dyPlane + oh * g.OW + ow] * x[xPlane + ih * g.W + iw];
+                            int id = od * g.StrideD - g.PadFront + kd * g.DilationD;
+                            if ((uint)id >= (uint)g.D) continue;
+                            for (int oh = 0; oh < g.OH; oh++)
+                            {
+                                int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                                if ((uint)ih >= (uint)g.H) continue;
+                                int dyRow = dyPlane + (od * g.OH + oh) * g.OW, xRow = xPlane + (id * g.H + ih) * g.W;
+                                for (int ow = 0; ow < g.OW; ow++)
+                                {
+                                    int iw = ow * g.Stride.W - g.Pad.Left + kj * g.Dilation.W;
+                                    if ((uint)iw < (uint)g.W) acc += dy[dyRow + ow] * x[xRow + iw];
+                                }
+                            }
                         }
                     }
+                    dw[dwBase + tap] = acc;
                 }
-                dw[dwBase + ki * g.KW + kj] = acc;
-            }
     }
 }
