@@ -95,6 +95,20 @@ public abstract class Module
         OnModuleReplaced(name, module);
     }
 
+    /// <summary>The parameter registered under <paramref name="name"/> (null for an empty slot), for layer properties.</summary>
+    protected Tensor? Param(string name)
+    {
+        foreach (var (n, p) in _parameters) if (n == name) return p;
+        throw new KeyNotFoundException($"{GetType().Name}: no parameter named '{name}'.");
+    }
+
+    /// <summary>The buffer registered under <paramref name="name"/>, for layer properties.</summary>
+    protected Tensor? Buffer(string name)
+    {
+        foreach (var (n, b, _) in _buffers) if (n == name) return b;
+        throw new KeyNotFoundException($"{GetType().Name}: no buffer named '{name}'.");
+    }
+
     /// <summary>Lets a subclass refresh fields that cache a parameter after it is replaced.</summary>
     protected virtual void OnParameterReplaced(string name, Tensor tensor) { }
 
