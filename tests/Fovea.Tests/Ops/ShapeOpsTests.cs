@@ -270,6 +270,20 @@ public class ShapeOpsTests
         Assert.Equal(outs[0], outs[1]);
     }
 
+    [Fact]
+    public void EmptyShapesFollowPyTorch()
+    {
+        var x = Tensor.Ones([2, 3]);
+        Assert.Equal(new Shape(0, 3), x.Repeat(0, 1).Shape);
+        Assert.Equal(new Shape(2, 0), x.RepeatInterleave(0, 1).Shape);
+        Assert.Equal(new Shape(0, 5), Tensor.Pad(Tensor.Ones([0, 3]), [1, 1], value: 2).Shape);
+        Assert.Equal(new Shape(0), Tensor.Cat([Tensor.Zeros([0]), Tensor.Zeros([0], DType.Int64)]).Shape);
+        Assert.Equal(new Shape(0, 4), Tensor.Zeros([0, 4]).Roll([3, 1], [0, 1]).Shape);
+        Assert.Equal(new Shape(0, 4), Tensor.Zeros([0, 4]).Flip(0, 1).Shape);
+        Assert.Equal(new Shape(3, 2), Tensor.Einsum("i,j->ji", Tensor.Ones([2]), Tensor.Ones([3])).Shape);
+        Assert.Equal(new Shape(3, 2), Tensor.Meshgrid([Tensor.Ones([2]), Tensor.Ones([3])], "xy")[0].Shape);
+    }
+
     // ---------------------------------------------------------------- errors
 
     [Fact]
