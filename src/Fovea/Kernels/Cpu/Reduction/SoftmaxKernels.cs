@@ -37,11 +37,12 @@ internal static class SoftmaxKernels
         RowParallel.For(l.Outer, l.N * l.Inner, (o0, o1) =>
         {
             var m = new T[l.Inner];
+            var scale = new T[l.Inner];
             var sum = new double[l.Inner];
             for (int o = o0; o < o1; o++)
             {
                 int b = o * l.N * l.Inner;
-                SoftmaxBlock<T>(xa.AsSpan(xo + b, l.N * l.Inner), ya.AsSpan(yo + b, l.N * l.Inner), l.N, log, m, sum);
+                SoftmaxBlock<T>(xa.AsSpan(xo + b, l.N * l.Inner), ya.AsSpan(yo + b, l.N * l.Inner), l.N, log, m, scale, sum);
             }
         });
     }
@@ -53,12 +54,17 @@ internal static class SoftmaxKernels
         TensorPrimitives.Subtract(x, max, y);
         TensorPrimitives.Exp(y, y);
         double sum = Lines.SumDouble<T>(y);
-        if (log) TensorPrimitives.Subtract(x, max + T.CreateTruncating(Math.Log(sum)), y);
+        if (log)
+        {
+            // (x - max) - log(sum): subtracting the max first keeps the result exact for huge logits.
+            TensorPrimitives.Subtract(x, max, y);
+            TensorPrimitives.Subtract(y, T.CreateTruncating(Math.Log(sum)), y);
+        }
         else TensorPrimitives.Multiply(y, T.CreateTruncating(1 / sum), y);
     }
 
-    /// <summary>An (N, inner) block, softmax along N; m and sum are scratch of length inner.</summary>
-    private static void SoftmaxBlock<T>(ReadOnlySpan<T> x, Span<T> y, int n, bool log, T[] m, double[] sum) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>An (N, inner) block, softmax along N; m, scale and sum are scratch of length inner.</summary>
+    private static void SoftmaxBlock<T>(ReadOnlySpan<T> x, Span<T> y, int n, bool log, T[] m, T[] scale, double[] sum) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inner = m.Length;
         x[..inner].CopyTo(m);
@@ -71,13 +77,16 @@ internal static class SoftmaxKernels
             TensorPrimitives.Exp(yr, yr);
             for (int i = 0; i < inner; i++) sum[i] += double.CreateTruncating(yr[i]);
         }
-        // Reuse m for the per-column shift (log) or scale (softmax).
-        for (int i = 0; i < inner; i++) m[i] = log ? m[i] + T.CreateTruncating(Math.Log(sum[i])) : T.CreateTruncating(1 / sum[i]);
+        for (int i = 0; i < inner; i++) scale[i] = T.CreateTruncating(log ? Math.Log(sum[i]) : 1 / sum[i]);
         for (int r = 0; r < n; r++)
         {
             var yr = y.Slice(r * inner, inner);
-            if (log) TensorPrimitives.Subtract(x.Slice(r * inner, inner), m, yr);
-            else TensorPrimitives.Multiply(yr, m, yr);
+            if (log)
+            {
+                TensorPrimitives.Subtract(x.Slice(r * inner, inner), m, yr);
+                TensorPrimitives.Subtract(yr, scale, yr);
+            }
+            else TensorPrimitives.Multiply(yr, scale, yr);
         }
     }
 
