@@ -81,7 +81,7 @@ public sealed partial class Tensor
         if (!Graph.Needs(this)) return (values, indices);
         var keep = KeptShape(reduced);
         int n = l.N;
-        Graph.Record(values, op, [this], g => [g.Reshape(keep).PutAlongDim(indices.Reshape(keep), d, n)], indices);
+        Graph.Record(values, op, [this], g => [g.Reshape(keep).PlaceAlongDim(indices.Reshape(keep), d, n)], indices);
         return (values, indices);
     }
 

@@ -50,14 +50,14 @@ public sealed partial class Tensor
         if (values.NumElements > 0) ReductionKernels.For(Device).Sort(x, l, descending, k, values, indices);
         if (!Graph.Needs(this)) return (values, indices);
         int n = l.N;
-        Graph.Record(values, op, [this], g => [g.PutAlongDim(indices, d, n)], indices);
+        Graph.Record(values, op, [this], g => [g.PlaceAlongDim(indices, d, n)], indices);
         return (values, indices);
     }
 
     /// <summary>y[.., r, ..] = this[.., index[.., r, ..], ..] along <paramref name="dim"/>; index (int64) matches this except at dim.</summary>
-    internal Tensor TakeAlongDim(Tensor index, int dim)
+    internal Tensor PickAlongDim(Tensor index, int dim)
     {
-        CheckLineIndex(index, dim, "TakeAlongDim");
+        CheckLineIndex(index, dim, "PickAlongDim");
         int n = Rank == 0 ? 1 : _shape[dim];
         Tensor y;
         using (GradMode.NoGrad())
@@ -68,25 +68,25 @@ public sealed partial class Tensor
             if (y.NumElements > 0) ReductionKernels.For(Device).Gather(x, ic, l, li.N, y);
         }
         if (!Graph.Needs(this)) return y;
-        return Graph.Record(y, "TakeAlongDim", [this], g => [g.PutAlongDim(index, dim, n)], index);
+        return Graph.Record(y, "PickAlongDim", [this], g => [g.PlaceAlongDim(index, dim, n)], index);
     }
 
-    /// <summary>Zeros with size <paramref name="n"/> at <paramref name="dim"/>, plus this added at the positions in index (the adjoint of TakeAlongDim).</summary>
-    internal Tensor PutAlongDim(Tensor index, int dim, int n)
+    /// <summary>Zeros with size <paramref name="n"/> at <paramref name="dim"/>, plus this added at the positions in index (the adjoint of PickAlongDim).</summary>
+    internal Tensor PlaceAlongDim(Tensor index, int dim, int n)
     {
         var shape = _shape.ToArray();
         if (Rank > 0) shape[dim] = n;
         Tensor y;
         using (GradMode.NoGrad())
         {
-            if (index.Shape != Shape) throw new ArgumentException($"PutAlongDim: index shape {index.Shape} differs from the source's {Shape}.");
+            if (index.Shape != Shape) throw new ArgumentException($"PlaceAlongDim: index shape {index.Shape} differs from the source's {Shape}.");
             using var s = AlongDimBlock(dim, out var ls);
             using var ic = index.AlongDimBlock(dim, out _);
             y = Zeros(shape, DType);
             if (NumElements > 0) ReductionKernels.For(Device).ScatterAdd(s, ic, new LineLayout(ls.Outer, n, ls.Inner), ls.N, y);
         }
         if (!Graph.Needs(this)) return y;
-        return Graph.Record(y, "PutAlongDim", [this], g => [g.TakeAlongDim(index, dim)], index);
+        return Graph.Record(y, "PlaceAlongDim", [this], g => [g.PickAlongDim(index, dim)], index);
     }
 
     private void CheckLineIndex(Tensor index, int dim, string op)
