@@ -23,7 +23,7 @@ public sealed partial class Tensor
         var inShape = _shape;
         return Graph.Record(y, "Gather", [this], g =>
         {
-            var zeros = Zeros(inShape, g.DType); // saved by ScatterAdd when building a double-backward graph
+            using var zeros = Zeros(inShape, g.DType);
             return [zeros.ScatterAdd(d, idx, g)];
         }, idx);
     }

@@ -16,7 +16,8 @@ public sealed partial class Tensor
     {
         p.ThrowIfDisposed();
         if (!DTypes.IsFloatingPoint(p.DType)) throw new ArgumentException($"Bernoulli: p must be a floating-point tensor, got {DTypes.Name(p.DType)}.", nameof(p));
-        var probs = p.To(DType.Float64).ToArray<double>();
+        double[] probs;
+        using (var p64 = p.To(DType.Float64)) probs = p64.ToArray<double>();
         foreach (double v in probs)
             if (!(v >= 0 && v <= 1)) throw new ArgumentOutOfRangeException(nameof(p), $"Bernoulli: probabilities must lie in [0, 1], got {v}.");
         var samples = BernoulliSamples(probs.Length, i => probs[i], generator);
@@ -59,7 +60,8 @@ public sealed partial class Tensor
         if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), $"Multinomial: numSamples must be positive, got {numSamples}.");
         if (!replacement && numSamples > k)
             throw new ArgumentOutOfRangeException(nameof(numSamples), $"Multinomial: cannot draw {numSamples} samples without replacement from {k} categories.");
-        var w = probs.To(DType.Float64).ToArray<double>();
+        double[] w;
+        using (var p64 = probs.To(DType.Float64)) w = p64.ToArray<double>();
         CheckMultinomialRows(w, rows, k, numSamples, replacement);
         var g = generator ?? Generator.Default;
         int perRow = replacement ? numSamples : k;
