@@ -19,9 +19,11 @@ internal interface IIndexingKernels
     void Take(Tensor src, int[] srcStrides, Tensor index, long scale, Tensor y);
 
     /// <summary>
-    /// dst[dst.Offset + base(i) + index[i] * scale] op= values[i] for every i of values' shape, in row-major
-    /// order (so with <see cref="IndexPutOp.Assign"/> the last write wins); index has values' shape.
-    /// Reductions other than Assign need a numeric dtype other than float16/bfloat16.
+    /// dst[dst.Offset + base(i) + index[i] * scale] op= values[i] for every i of values' shape; index has
+    /// values' shape. dst must be contiguous and the index must address only the dimensions whose
+    /// <paramref name="dstStrides"/> entry is 0, so positions that differ elsewhere never collide. Each position
+    /// receives its updates in row-major order (with <see cref="IndexPutOp.Assign"/> the last write wins),
+    /// whatever the thread count. Reductions other than Assign need a numeric dtype other than float16/bfloat16.
     /// </summary>
     void Put(Tensor dst, int[] dstStrides, Tensor index, long scale, Tensor values, IndexPutOp op);
 

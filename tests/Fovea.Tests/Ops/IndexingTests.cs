@@ -149,6 +149,41 @@ public class IndexingTests
         }
     }
 
+    [Fact]
+    public void LargeScattersAreExactAndThreadCountIndependent()
+    {
+        // Big enough to be split across threads: index_add over (3000, 64) rows into 50, and a scatter_add.
+        var idx = Ints(50, 3000);
+        var src = Randn(3000, 64);
+        var idx2 = Ints(64, 3000, 64);
+        double[] Run()
+        {
+            var a = Tensor.Zeros([50, 64], DType.Float64).IndexAdd(0, idx, src);
+            var b = Tensor.Zeros([3000, 64], DType.Float64).ScatterAdd(1, idx2, src);
+            var c = Tensor.Zeros([50, 64], DType.Float64).IndexPut([idx], src, accumulate: true);
+            return [.. a.ToArray<double>(), .. b.ToArray<double>(), .. c.ToArray<double>()];
+        }
+        int old = Fovea.Runtime.Threading.WorkerPool.ThreadCount;
+        double[] one, four;
+        try
+        {
+            Fovea.Runtime.Threading.WorkerPool.ThreadCount = 1;
+            one = Run();
+            Fovea.Runtime.Threading.WorkerPool.ThreadCount = 4;
+            four = Run();
+        }
+        finally { Fovea.Runtime.Threading.WorkerPool.ThreadCount = old; }
+        Assert.Equal(one, four);
+        // Same accumulation order as a naive loop over the rows.
+        var expected = new double[50 * 64];
+        var s = src.ToArray<double>();
+        var ix = idx.ToArray<long>();
+        for (int t = 0; t < 3000; t++)
+            for (int j = 0; j < 64; j++) expected[ix[t] * 64 + j] += s[t * 64 + j];
+        Assert.Equal(expected, one[..(50 * 64)]);
+        Assert.Equal(expected, one[^(50 * 64)..]);
+    }
+
     // ---------------------------------------------------------------- semantics and errors
 
     [Fact]

@@ -1,6 +1,7 @@
 // Indexed gather (Take) and scatter (Put) loops over strided operands, and Nonzero. Take writes disjoint
-// outputs, so it runs in row chunks in parallel; Put may hit one element many times, so it runs in row-major
-// order on one thread, which makes accumulation order (and the winner of duplicate assignments) fixed.
+// outputs, so it runs in row chunks in parallel; Put may hit one element many times, so it splits only along
+// dimensions whose writes cannot collide and keeps row-major order inside each chunk, which fixes the
+// accumulation order (and the winner of duplicate assignments) whatever the thread count.
 using System.Numerics;
 
 namespace Fovea.Kernels.Cpu;
@@ -43,10 +44,46 @@ internal static class TakePut
     }
 
     /// <summary>dst[dst.Offset + dstBase(i) + index[i] * scale] = TOp(old, values[i]) (see IIndexingKernels.Put).</summary>
+    /// <remarks>
+    /// Elements that differ along a dimension where dst's base stride is nonzero land on different positions
+    /// (dst's coordinates decompose uniquely), so the work splits into fixed chunks along the first such
+    /// dimension. Each chunk runs in row-major order, so every position sees its updates in the same order as a
+    /// single-threaded pass: results are bitwise identical for any thread count.
+    /// </remarks>
     public static void Put<T, TOp>(Tensor dst, int[] dstStrides, Tensor index, long scale, Tensor values)
         where T : unmanaged where TOp : ICombine<T>
     {
-        var plan = new StridedRows(values.ShapeArray, [dstStrides, values.StrideArray, index.StrideArray], [dst.Offset, values.Offset, index.Offset]);
+        var shape = values.ShapeArray;
+        int[][] strides = [dstStrides, values.StrideArray, index.StrideArray];
+        int[] offsets = [dst.Offset, values.Offset, index.Offset];
+        int split = -1;
+        for (int k = 0; k < shape.Length && split < 0; k++)
+            if (shape[k] > 1 && dstStrides[k] != 0) split = k;
+        int total = values.NumElements;
+        int perSlice = split < 0 ? total : Math.Max(1, total / shape[split]);
+        int slicesPerChunk = Math.Max(1, RowParallel.Grain / perSlice);
+        int chunks = split < 0 ? 1 : (shape[split] + slicesPerChunk - 1) / slicesPerChunk;
+        if (chunks == 1 || total < 2 * RowParallel.Grain)
+        {
+            PutRange<T, TOp>(dst, index, scale, values, shape, strides, offsets);
+            return;
+        }
+        Fovea.Runtime.Threading.WorkerPool.For(chunks, c =>
+        {
+            int start = c * slicesPerChunk, end = Math.Min(shape[split], start + slicesPerChunk);
+            var sub = (int[])shape.Clone();
+            sub[split] = end - start;
+            var off = new int[3];
+            for (int k = 0; k < 3; k++) off[k] = offsets[k] + start * strides[k][split];
+            PutRange<T, TOp>(dst, index, scale, values, sub, strides, off);
+        });
+    }
+
+    // One single-threaded, row-major pass of Put over the block of the given shape and operand offsets.
+    private static void PutRange<T, TOp>(Tensor dst, Tensor index, long scale, Tensor values, int[] shape, int[][] strides, int[] offsets)
+        where T : unmanaged where TOp : ICombine<T>
+    {
+        var plan = new StridedRows(shape, strides, offsets);
         var d = dst.RawArray<T>();
         var v = values.RawArray<T>();
         var ix = index.RawArray<long>();
