@@ -216,6 +216,8 @@ public class IndexingTests
         Assert.Equal(new long[] { 5, 9, 7 }, self.ScatterReduce(0, idx, src, "amax").ToArray<long>());
         Assert.Equal(new long[] { 3, 9, -3 }, self.ScatterReduce(0, idx, src, "mean", includeSelf: false).ToArray<long>());
         Assert.Equal(new long[] { 40, 9, -21 }, self.ScatterReduce(0, idx, src, "prod").ToArray<long>());
+        var floorMean = Tensor.FromArray(new long[] { 5, 1, -7 }).ScatterReduce(0, idx, Tensor.FromArray(new long[] { 2, 4, -4, 9 }), "mean");
+        Assert.Equal(new long[] { 3, 5, -6 }, floorMean.ToArray<long>()); // rounds toward minus infinity, like PyTorch
         var flags = Tensor.Zeros([3], DType.Bool);
         var set = flags.ScatterAdd(0, Longs(2, 2), Tensor.Ones([2], DType.Bool));
         Assert.Equal(new[] { false, false, true }, set.ToArray<bool>());
@@ -237,7 +239,7 @@ public class IndexingTests
     }
 
     [Fact]
-    public void DropoutLikeMaskedFillBroadcastsMaskOnly()
+    public void MaskedFillBroadcastsOnlyTheMask()
     {
         var x = Tensor.Zeros([2, 3]);
         var tooBig = Tensor.Ones([4, 2, 3], DType.Bool);

@@ -95,7 +95,7 @@ public sealed partial class Tensor
         using (GradMode.NoGrad())
         {
             y = ContiguousCopy();
-            using var v = values.View(ix.ResultShape, StridedRowsBroadcast(values, ix.ResultShape), values.Offset);
+            using var v = values.View(ix.ResultShape, Kernels.Cpu.StridedRows.BroadcastStrides(values, ix.ResultShape), values.Offset);
             using var offsets = ix.Offsets(y);
             PutWithStrides(y, ix.BaseStrides(y), offsets, 1, v, accumulate ? IndexPutOp.Add : IndexPutOp.Assign);
         }
@@ -113,8 +113,6 @@ public sealed partial class Tensor
             return [gSelf, values.RequiresGrad ? g.IndexResolved(ix).SumTo(valueShape).To(valueType) : null];
         });
     }
-
-    private static int[] StridedRowsBroadcast(Tensor t, int[] shape) => Kernels.Cpu.StridedRows.BroadcastStrides(t, shape);
 
     /// <summary>An advanced index resolved against a shape: which dimensions it indexes, and with which coordinates.</summary>
     private sealed class ResolvedIndex
