@@ -37,6 +37,10 @@ public class PoolingTests
         "adaptive_avgpool2d_upsample" => (Tensor.AdaptiveAvgPool2d(x[0], (9, 10)), null),
         "adaptive_avgpool1d" => (Tensor.AdaptiveAvgPool1d(x[0], 4), null),
         "adaptive_avgpool3d" => (Tensor.AdaptiveAvgPool3d(x[0], (2, 3, 4)), null),
+        "unfold_k3_pad1" => (Tensor.Unfold2d(x[0], 3, padding: 1), null),
+        "unfold_rect_dil_stride" => (Tensor.Unfold2d(x[0], (2, 3), dilation: (2, 1), padding: (1, 2), stride: (2, 3)), null),
+        "fold_k3_pad1" => (Tensor.Fold2d(x[0], (5, 6), 3, padding: 1), null),
+        "fold_rect_dil_stride" => (Tensor.Fold2d(x[0], (7, 8), (2, 3), dilation: (2, 1), padding: (1, 2), stride: (2, 3)), null),
         _ => throw new ArgumentException($"no mapping for fixture {name}"),
     };
 
@@ -62,7 +66,7 @@ public class PoolingTests
                 Fixture.AssertClose(g, inputs[i].Grad!, 1e-5, 1e-5, $"{name} grad x{i}");
     }
 
-    public static TheoryData<string> GradCases => new(["max2d", "max2d_ceil_dil", "max1d", "max3d", "avg2d", "avg2d_exclude", "avg2d_divisor", "avg1d", "avg3d", "adaptive_avg2d", "adaptive_max2d", "adaptive_avg1d", "unpool"]);
+    public static TheoryData<string> GradCases => new(["max2d", "max2d_ceil_dil", "max1d", "max3d", "avg2d", "avg2d_exclude", "avg2d_divisor", "avg1d", "avg3d", "adaptive_avg2d", "adaptive_max2d", "adaptive_avg1d", "unpool", "unfold", "fold"]);
 
     private static Tensor GradFn(string name, Tensor x) => name switch
     {
@@ -79,6 +83,8 @@ public class PoolingTests
         "adaptive_max2d" => Tensor.AdaptiveMaxPool2d(x, (2, 3)),
         "adaptive_avg1d" => Tensor.AdaptiveAvgPool1d(x.Flatten(2), 7),
         "unpool" => UnpoolRoundTrip(x),
+        "unfold" => Tensor.Unfold2d(x, (2, 3), dilation: (1, 2), padding: 1, stride: (2, 1)),
+        "fold" => Tensor.Fold2d(x.Reshape(2, 6, 15), (3, 6), (3, 2), padding: (1, 0)),
         _ => throw new ArgumentException(name),
     };
 
@@ -116,6 +122,19 @@ public class PoolingTests
     }
 
     [Fact]
+    public void FoldIsTheAdjointOfUnfold()
+    {
+        // <unfold(x), c> == <x, fold(c)> for any x and c.
+        var g = new Generator(9);
+        var x = Tensor.Randn([2, 3, 7, 6], DType.Float64, g);
+        var u = Tensor.Unfold2d(x, 3, dilation: 2, padding: (2, 1), stride: (1, 2));
+        var c = Tensor.Randn(u.ShapeArray, DType.Float64, g);
+        var f = Tensor.Fold2d(c, (7, 6), 3, dilation: 2, padding: (2, 1), stride: (1, 2));
+        Assert.Equal((u * c).Sum().ToDouble(), (x * f).Sum().ToDouble(), 1e-10);
+        Assert.Equal([3 * 9, u.Size(2)], Tensor.Unfold2d(x[0], 3, dilation: 2, padding: (2, 1), stride: (1, 2)).ShapeArray);
+    }
+
+    [Fact]
     public void ResultsDoNotDependOnThreadCount()
     {
         var x = Tensor.Randn([4, 8, 12, 12], generator: new Generator(1)).RequiresGrad_();
@@ -147,6 +166,9 @@ public class PoolingTests
         Assert.Contains("(N, C, H, W) or (C, H, W)", Assert.Throws<ArgumentException>(() => Tensor.MaxPool2d(Tensor.Zeros([4, 4]), 2)).Message);
         Assert.Contains("AdaptiveAvgPool2d: output size must be > 0", Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.AdaptiveAvgPool2d(x, (0, 2))).Message);
         Assert.Contains("float32 or float64", Assert.Throws<ArgumentException>(() => Tensor.AvgPool1d(Tensor.Zeros([1, 2, 4], DType.Int32), 2)).Message);
+        Assert.Contains("Fold2d: input has 10 blocks", Assert.Throws<ArgumentException>(() => Tensor.Fold2d(Tensor.Zeros([1, 9, 10]), (4, 4), 3)).Message);
+        Assert.Contains("divisible by the kernel's 9 taps", Assert.Throws<ArgumentException>(() => Tensor.Fold2d(Tensor.Zeros([1, 10, 4]), (4, 4), 3)).Message);
+        Assert.Contains("Unfold2d: kernel 5", Assert.Throws<ArgumentException>(() => Tensor.Unfold2d(x, 5)).Message);
         var bad = Tensor.FromArray(new long[] { 0, 99, 1, 2 }, 1, 1, 2, 2);
         Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.MaxUnpool2d(Tensor.Ones([1, 1, 2, 2]), bad, 2));
     }
