@@ -13,6 +13,10 @@ internal interface IResamplingKernels
     void Resample(Tensor x, Tensor y, int planes, ResampleTaps h, ResampleTaps w);
     /// <summary>dx (P, H, W) = the adjoint of <see cref="Resample"/> applied to dy (dx is overwritten).</summary>
     void ResampleAdjoint(Tensor dy, Tensor dx, int planes, ResampleTaps h, ResampleTaps w);
+    /// <summary>y (N, C, OH, OW) = x (N, C, H, W) sampled at grid (N, OH, OW, 2) (x, y in [-1, 1]).</summary>
+    void GridSample(Tensor x, Tensor grid, Tensor y, GridSampleOptions o);
+    /// <summary>dx (overwritten) and dgrid (overwritten; zero for nearest) from dy; either may be null.</summary>
+    void GridSampleBackward(Tensor dy, Tensor x, Tensor grid, Tensor? dx, Tensor? dgrid, GridSampleOptions o);
 }
 
 internal static class ResamplingKernels

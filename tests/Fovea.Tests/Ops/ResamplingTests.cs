@@ -43,6 +43,10 @@ public class ResamplingTests
             "pixel_shuffle" => Tensor.PixelShuffle(x[0], 2),
             "pixel_shuffle_batch5d" => Tensor.PixelShuffle(x[0], 3),
             "pixel_unshuffle" => Tensor.PixelUnshuffle(x[0], 2),
+            "affine_grid_hp" or "affine_grid_ac" => Tensor.AffineGrid(x[0], [2, 3, 4, 5], ac),
+            "grid_sample_reflection_far_hp" or "grid_sample_reflection_far_ac" => Tensor.GridSample(x[0], x[1], paddingMode: "reflection", alignCorners: ac),
+            "affine_then_sample" => Tensor.GridSample(x[0], Tensor.AffineGrid(x[1], [2, 3, 6, 4])),
+            _ when name.StartsWith("grid_sample_") => Tensor.GridSample(x[0], x[1], name.Split('_')[2], name.Split('_')[3], ac),
             _ => throw new ArgumentException($"no mapping for fixture {name}"),
         };
     }
@@ -64,7 +68,8 @@ public class ResamplingTests
                 Fixture.AssertClose(g, inputs[i].Grad!, 2e-5, 1e-5, $"{name} grad x{i}");
     }
 
-    public static TheoryData<string> GradCases => new(["nearest", "nearest_exact", "bilinear", "bilinear_ac", "bicubic", "bicubic_ac", "linear", "area", "pixel_shuffle", "pixel_unshuffle"]);
+    public static TheoryData<string> GradCases => new(["nearest", "nearest_exact", "bilinear", "bilinear_ac", "bicubic", "bicubic_ac", "linear", "area", "pixel_shuffle", "pixel_unshuffle",
+        "grid_bilinear_zeros", "grid_bilinear_border_ac", "grid_bilinear_reflection", "grid_bilinear_reflection_ac", "grid_nearest_zeros", "affine_grid"]);
 
     private static Tensor GradFn(string name, Tensor x) => name switch
     {
@@ -78,8 +83,19 @@ public class ResamplingTests
         "area" => Tensor.Interpolate(x, (4, 3), mode: "area"),
         "pixel_shuffle" => Tensor.PixelShuffle(x.Reshape(3, 4, 3, 5), 2),
         "pixel_unshuffle" => Tensor.PixelUnshuffle(x.Reshape(3, 2, 6, 5).Narrow(3, 0, 4), 2),
+        "affine_grid" => Tensor.AffineGrid(x.Flatten().Narrow(0, 0, 12).Reshape(2, 2, 3), [2, 1, 3, 4]),
+        _ when name.StartsWith("grid_") => SampleWithGrid(x, name.Split('_')[1], name.Split('_')[2], name.EndsWith("_ac")),
         _ => throw new ArgumentException(name),
     };
+
+    // Samples the first 2 images (2 channels of 6x5 each) at a grid made of the input's last elements scaled to
+    // [-1.5, 1.5], so both the image and the grid gradients are checked.
+    private static Tensor SampleWithGrid(Tensor x, string mode, string padding, bool alignCorners)
+    {
+        var img = x.Narrow(1, 0, 2);
+        var grid = x.Narrow(1, 2, 1).Flatten(1).Narrow(1, 0, 24).Reshape(2, 3, 4, 2).Tanh() * 1.5;
+        return Tensor.GridSample(img, grid, mode, padding, alignCorners);
+    }
 
     [Theory]
     [MemberData(nameof(GradCases))]
@@ -89,6 +105,15 @@ public class ResamplingTests
         var x = Tensor.Randn([2, 3, 5, 6], DType.Float64, new Generator(4)).Transpose(2, 3).Detach().RequiresGrad_();
         Assert.False(x.IsContiguous);
         Assert.Null(GradCheck.Check(t => GradFn(name, t[0]), [x]));
+    }
+
+    [Fact]
+    public void IdentityAffineGridSamplesTheImage()
+    {
+        var x = Tensor.Randn([2, 3, 5, 7], generator: new Generator(6));
+        var theta = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0 }, 2, 2, 3);
+        foreach (bool ac in new[] { false, true })
+            Fixture.AssertClose(x, Tensor.GridSample(x, Tensor.AffineGrid(theta, [2, 3, 5, 7], ac), alignCorners: ac), 1e-5, 1e-5, $"identity warp ac={ac}");
     }
 
     [Fact]
@@ -131,6 +156,9 @@ public class ResamplingTests
         var small = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Interpolate(x, scaleFactor: (0.2, 1), mode: "bilinear")).Message;
         Assert.Contains("output size must be > 0", small);
         Assert.Contains("(1, 2, 4, 4)", small);
+        Assert.Contains("grid must be (1, OH, OW, 2)", Assert.Throws<ArgumentException>(() => Tensor.GridSample(x, Tensor.Zeros([1, 3, 3, 3]))).Message);
+        Assert.Contains("paddingMode must be", Assert.Throws<ArgumentException>(() => Tensor.GridSample(x, Tensor.Zeros([1, 3, 3, 2]), paddingMode: "wrap")).Message);
+        Assert.Contains("theta must have shape (1, 2, 3)", Assert.Throws<ArgumentException>(() => Tensor.AffineGrid(Tensor.Zeros([2, 2, 3]), [1, 3, 4, 4])).Message);
         Assert.Contains("divisible by upscaleFactor^2 = 4", Assert.Throws<ArgumentException>(() => Tensor.PixelShuffle(Tensor.Zeros([1, 6, 2, 2]), 2)).Message);
         Assert.Contains("must be divisible by downscaleFactor 3", Assert.Throws<ArgumentException>(() => Tensor.PixelUnshuffle(x, 3)).Message);
     }
