@@ -12,6 +12,10 @@ internal interface IConvolutionKernels
     void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
     /// <summary>dw (O, C/groups, KH, KW) = the weight gradient for output gradient dy.</summary>
     void BackwardWeight(Tensor dy, Tensor x, Tensor dw, ConvGeometry g);
+    /// <summary>cols (N, C*KH*KW, OH*OW) = im2col of x (N, C, H, W) (F.unfold).</summary>
+    void Unfold(Tensor x, Tensor cols, ConvGeometry g);
+    /// <summary>x (N, C, H, W) = col2im of cols (N, C*KH*KW, OH*OW), overlapping taps summed (F.fold).</summary>
+    void Fold(Tensor cols, Tensor x, ConvGeometry g);
 }
 
 internal static class ConvolutionKernels

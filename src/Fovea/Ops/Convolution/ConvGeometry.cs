@@ -1,4 +1,4 @@
-// Sizes for convolution-like ops: a (height, width) pair that converts from an int or a tuple, and 2-d padding
+// Sizes for convolution-like ops: (height, width) and (depth, height, width) that convert from an int or a tuple, and 2-d padding
 // that may be "same" (resolved per input, asymmetric when needed, as PyTorch does) or "valid".
 namespace Fovea;
 
@@ -8,6 +8,14 @@ public readonly record struct Size2(int H, int W)
     public static implicit operator Size2(int v) => new(v, v);
     public static implicit operator Size2((int H, int W) t) => new(t.H, t.W);
     public override string ToString() => H == W ? $"{H}" : $"({H}, {W})";
+}
+
+/// <summary>A (depth, height, width) triple for 3-d ops; <c>2</c> and <c>(1, 2, 2)</c> both convert to it.</summary>
+public readonly record struct Size3(int D, int H, int W)
+{
+    public static implicit operator Size3(int v) => new(v, v, v);
+    public static implicit operator Size3((int D, int H, int W) t) => new(t.D, t.H, t.W);
+    public override string ToString() => D == H && H == W ? $"{D}" : $"({D}, {H}, {W})";
 }
 
 /// <summary>Padding of a 2-d convolution: explicit sizes, <see cref="Same"/> or <see cref="Valid"/>.</summary>

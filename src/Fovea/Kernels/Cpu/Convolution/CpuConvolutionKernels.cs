@@ -26,6 +26,36 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         if (dy.DType == DType.Float64) BackwardWeight<double>(dy, x, dw, g); else BackwardWeight<float>(dy, x, dw, g);
     }
 
+    public void Unfold(Tensor x, Tensor cols, ConvGeometry g)
+    {
+        if (x.DType == DType.Float64) Unfold<double>(x, cols, g); else Unfold<float>(x, cols, g);
+    }
+
+    public void Fold(Tensor cols, Tensor x, ConvGeometry g)
+    {
+        if (x.DType == DType.Float64) Fold<double>(cols, x, g); else Fold<float>(cols, x, g);
+    }
+
+    // One task per (image, channel): channel c's rows of the column matrix are a contiguous block.
+    private static void Unfold<T>(Tensor xt, Tensor ct, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        T[] x = xt.RawArray<T>(), cols = ct.RawArray<T>();
+        int xo = xt.Offset, co = ct.Offset, hw = g.H * g.W, block = g.KH * g.KW * g.OH * g.OW;
+        WorkerPool.For(g.N * g.C, t => Im2Col.Lower<T>(x.AsSpan(xo + t * hw, hw), 1, g.H, g.W, g, cols.AsSpan(co + t * block, block)));
+    }
+
+    private static void Fold<T>(Tensor ct, Tensor xt, ConvGeometry g) where T : unmanaged, INumber<T>
+    {
+        T[] x = xt.RawArray<T>(), cols = ct.RawArray<T>();
+        int xo = xt.Offset, co = ct.Offset, hw = g.H * g.W, block = g.KH * g.KW * g.OH * g.OW;
+        WorkerPool.For(g.N * g.C, t =>
+        {
+            var plane = x.AsSpan(xo + t * hw, hw);
+            plane.Clear();
+            Im2Col.Raise<T>(cols.AsSpan(co + t * block, block), 1, g.H, g.W, g, plane);
+        });
+    }
+
     private static bool IsDepthwise(ConvGeometry g) => g.CPerGroup == 1 && g.Groups > 1;
 
     /// <summary>A per-thread scratch array of at least <paramref name="n"/> elements.</summary>
