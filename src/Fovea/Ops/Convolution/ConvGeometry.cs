@@ -1,4 +1,4 @@
-// Sizes for convolution-like ops: (height, width) and (depth, height, width) that convert from an int or a tuple, and 2-d padding
+// Sizes for convolution-like ops: (height, width) and (depth, height, width) that convert from an int or a tuple, and 2-d/3-d padding
 // that may be "same" (resolved per input, asymmetric when needed, as PyTorch does) or "valid".
 namespace Fovea;
 
@@ -38,14 +38,6 @@ public readonly record struct Padding2d(int Top, int Bottom, int Left, int Right
     }
 
     public override string ToString() => IsSame ? "same" : Top == Bottom && Left == Right ? (Top == Left ? $"{Top}" : $"({Top}, {Left})") : $"({Top}, {Bottom}, {Left}, {Right})";
-}
-
-/// <summary>A (depth, height, width) triple; <c>3</c> and <c>(1, 3, 3)</c> both convert to it.</summary>
-public readonly record struct Size3(int D, int H, int W)
-{
-    public static implicit operator Size3(int v) => new(v, v, v);
-    public static implicit operator Size3((int D, int H, int W) t) => new(t.D, t.H, t.W);
-    public override string ToString() => D == H && H == W ? $"{D}" : $"({D}, {H}, {W})";
 }
 
 /// <summary>Padding of a 3-d convolution: symmetric sizes per dim, or <see cref="Same"/>.</summary>
