@@ -12,7 +12,11 @@ public abstract class Node
         Name = name;
         Inputs = inputs;
         _saved = new (Tensor, int)[saved.Length];
-        for (int i = 0; i < saved.Length; i++) _saved[i] = (saved[i], saved[i].Storage.Version);
+        for (int i = 0; i < saved.Length; i++)
+        {
+            _saved[i] = (saved[i], saved[i].Storage.Version);
+            saved[i].Pin();
+        }
     }
 
     /// <summary>The op's name, as shown in errors ("Exp", "MatMul" ...).</summary>
@@ -43,7 +47,12 @@ public abstract class Node
         }
     }
 
-    internal virtual void Release() => Released = true;
+    internal virtual void Release()
+    {
+        if (Released) return;
+        Released = true;
+        foreach (var (t, _) in _saved) t.Unpin();
+    }
 }
 
 /// <summary>A node whose backward rule is a closure over the saved tensors: how built-in ops record themselves.</summary>

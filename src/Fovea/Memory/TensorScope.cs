@@ -67,7 +67,7 @@ public sealed class TensorScope : IDisposable
         if (_disposed) return;
         _disposed = true;
         if (_current == this) _current = _parent;
-        foreach (var t in _owned) t.Dispose();
+        foreach (var t in _owned) t.ForceDispose();
         _owned.Clear();
     }
 

@@ -188,12 +188,40 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Bumps the version counter after an in-place write.</summary>
     internal void MarkModified() => Storage.Version++;
 
-    /// <summary>Releases this tensor's hold on its storage; the buffer returns to the pool when no view uses it.</summary>
+    /// <summary>
+    /// Releases this tensor's hold on its storage; the buffer returns to the pool when no view uses it. A tensor that
+    /// autograd saved for a pending backward stays alive until that graph is freed, so disposing an op's temporary
+    /// never breaks <see cref="Backward"/>.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;
+        if (_pins > 0)
+        {
+            _disposePending = true;
+            return;
+        }
         _disposed = true;
         Storage.Release();
+    }
+
+    /// <summary>Disposes now even if a graph saved this tensor (the end of a <see cref="Memory.TensorScope"/>).</summary>
+    internal void ForceDispose()
+    {
+        _pins = 0;
+        Dispose();
+    }
+
+    private int _pins;
+    private bool _disposePending;
+
+    /// <summary>Called by a graph node that saves this tensor for its backward.</summary>
+    internal void Pin() => Interlocked.Increment(ref _pins);
+
+    /// <summary>Called when that node is freed; completes a Dispose that waited for it.</summary>
+    internal void Unpin()
+    {
+        if (Interlocked.Decrement(ref _pins) <= 0 && _disposePending) Dispose();
     }
 
     // ---------------------------------------------------------------- construction helpers

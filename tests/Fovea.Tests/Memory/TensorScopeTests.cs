@@ -30,6 +30,19 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void DisposingASavedTemporaryWaitsForBackward()
+    {
+        var w = Tensor.Randn([5], requiresGrad: true);
+        var t = w * 3;
+        var y = (t * t).Sum();   // Mul saves t
+        t.Dispose();
+        Assert.False(t.IsDisposed);
+        y.Backward();
+        Assert.True(t.IsDisposed);   // released with the graph
+        Assert.Equal(w.ToArray<float>().Select(v => 18 * v), w.Grad!.ToArray<float>(), (a, b) => Math.Abs(a - b) < 1e-4);
+    }
+
+    [Fact]
     public void NestedScopesReleaseInnerFirst()
     {
         using var outer = TensorScope.Begin();

@@ -25,6 +25,14 @@ public class LossFixtureTests
         "contrastive" => Loss.Contrastive(x[0], x[1], x[2], margin: 1.0),
         "dice" => Loss.Dice(x[0], x[1]),
         "soft_iou" => Loss.SoftIou(x[0], x[1]),
+        "cross_entropy" => Loss.CrossEntropy(x[0], x[1]),
+        "cross_entropy_weight_ignore" => Loss.CrossEntropy(x[0], x[1], weight: x[2]),
+        "cross_entropy_smoothing" => Loss.CrossEntropy(x[0], x[1], weight: x[2], labelSmoothing: 0.1),
+        "cross_entropy_smoothing_sum" => Loss.CrossEntropy(x[0], x[1], reduction: Reduction.Sum, labelSmoothing: 0.2),
+        "cross_entropy_spatial_none" => Loss.CrossEntropy(x[0], x[1], ignoreIndex: 1, reduction: Reduction.None),
+        "cross_entropy_probs" => Loss.CrossEntropy(x[0], x[1], weight: x[2], labelSmoothing: 0.1),
+        "nll_weighted" => Loss.Nll(x[0], x[1], weight: x[2]),
+        "nll_spatial_sum" => Loss.Nll(x[0], x[1], reduction: Reduction.Sum),
         _ => throw new ArgumentException($"no mapping for fixture {name}"),
     };
 

@@ -55,3 +55,15 @@ public sealed class SoftIouLoss(double smooth = 1) : LossModule
 {
     public override Tensor Forward(Tensor input, Tensor target) => Loss.SoftIou(input, target, smooth, Reduction);
 }
+
+/// <summary>Cross-entropy over class scores (see <see cref="Loss.CrossEntropy"/>).</summary>
+public sealed class CrossEntropyLoss(Tensor? weight = null, int ignoreIndex = -100, double labelSmoothing = 0) : LossModule
+{
+    public override Tensor Forward(Tensor input, Tensor target) => Loss.CrossEntropy(input, target, weight, ignoreIndex, Reduction, labelSmoothing);
+}
+
+/// <summary>Negative log-likelihood of log-probabilities (see <see cref="Loss.Nll"/>).</summary>
+public sealed class NllLoss(Tensor? weight = null, int ignoreIndex = -100) : LossModule
+{
+    public override Tensor Forward(Tensor input, Tensor target) => Loss.Nll(input, target, weight, ignoreIndex, Reduction);
+}
