@@ -21,10 +21,55 @@ public class LayerFixtureTests
         "layer_norm" => new LayerNorm([7, 6]),
         "group_norm" => new GroupNorm(2, 4),
         "instance_norm2d" => new InstanceNorm2d(4, affine: true, trackRunningStats: true),
+        "max_pool2d" => new MaxPool2d(3, stride: 2, padding: 1, ceilMode: true),
+        "avg_pool2d" => new AvgPool2d(2, padding: 1, countIncludePad: false),
+        "adaptive_avg_pool2d" => new AdaptiveAvgPool2d((3, 2)),
+        "upsample_bilinear" => new Upsample(scaleFactor: 2, mode: "bilinear", alignCorners: false),
+        "pixel_shuffle" => new PixelShuffle(2),
+        "prelu" => new PReLU(4),
+        "softmax" => new Softmax(1),
+        "log_softmax" => new LogSoftmax(-1),
+        "spp" => new SpatialPyramidPooling([1, 2, 4]),
         _ => throw new ArgumentException($"no mapping for fixture {name}"),
     };
 
-    public static TheoryData<string> Cases => new(Fixture.Cases("layers").Where(c => c != "partial_conv2d"));
+    public static TheoryData<string> Cases => new(Fixture.Cases("layers").Where(c => c is not ("partial_conv2d" or "embedding")));
+
+    [Fact]
+    public void EmbeddingMatchesTorchNn()
+    {
+        var f = Fixture.Load("layers/embedding");
+        var layer = new Embedding(10, 4, paddingIdx: 2);
+        layer.LoadStateDict(Prefixed(f, "state."));
+        var y = layer.Call(f["idx"]);
+        Fixture.AssertClose(f["out"], y, 0, 0, "embedding forward");
+        y.Backward(f["gout"]);
+        Fixture.AssertClose(f["grad.weight"], layer.Weight.Grad!, 1e-6, 1e-6, "embedding weight gradient (none for the padding row)");
+    }
+
+    [Fact]
+    public void DropoutLayersAreIdentityInEvalAndDropPathDropsWholeSamples()
+    {
+        var x = Tensor.Randn([64, 3, 4, 4]);
+        foreach (Module m in new Module[] { new Dropout(0.5), new Dropout2d(0.5), new DropPath(0.5) })
+        {
+            m.Eval();
+            Assert.Equal(x.ToArray<float>(), m.Call(x).ToArray<float>());
+        }
+        var dp = new DropPath(0.5, new Fovea.Random.Generator(4));
+        var y = dp.Call(Tensor.Ones([64, 3, 4, 4]));
+        var perSample = y.Reshape(64, -1).ToArray<float>().Chunk(48).Select(c => c.Distinct().Single()).ToArray();
+        Assert.All(perSample, v => Assert.True(v == 0 || v == 2));
+        Assert.InRange(perSample.Count(v => v == 0), 16, 48);
+    }
+
+    [Fact]
+    public void SpatialPyramidPoolingGivesAFixedLengthForAnyInputSize()
+    {
+        var spp = new SpatialPyramidPooling([1, 2, 4]);
+        Assert.Equal(new[] { 2, 3 * 21 }, spp.Call(Tensor.Randn([2, 3, 13, 9])).ShapeArray);
+        Assert.Equal(new[] { 2, 3 * 21 }, spp.Call(Tensor.Randn([2, 3, 32, 40])).ShapeArray);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

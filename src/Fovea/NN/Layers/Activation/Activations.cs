@@ -45,3 +45,40 @@ public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
     public override Tensor Forward(Tensor x) => x.Flatten(startDim, endDim);
     protected override string ExtraRepr() => $"start_dim={startDim}, end_dim={endDim}";
 }
+
+/// <summary>Softmax over <c>dim</c>.</summary>
+public sealed class Softmax(int dim = -1) : Module
+{
+    public override Tensor Forward(Tensor x) => x.Softmax(dim);
+    protected override string ExtraRepr() => $"dim={dim}";
+}
+
+/// <summary>Log-softmax over <c>dim</c>.</summary>
+public sealed class LogSoftmax(int dim = -1) : Module
+{
+    public override Tensor Forward(Tensor x) => x.LogSoftmax(dim);
+    protected override string ExtraRepr() => $"dim={dim}";
+}
+
+/// <summary>Leaky ReLU with a learned slope: one shared (numParameters = 1) or one per channel (dim 1).</summary>
+public sealed class PReLU : Module
+{
+    public PReLU(int numParameters = 1, double init = 0.25, DType dtype = DType.Float32)
+    {
+        if (numParameters < 1) throw new ArgumentOutOfRangeException(nameof(numParameters), $"PReLU: numParameters must be >= 1, got {numParameters}.");
+        RegisterParameter("weight", Tensor.Full([numParameters], init, dtype));
+    }
+
+    public Tensor Weight => Param("weight")!;
+
+    public override Tensor Forward(Tensor x)
+    {
+        int n = Weight.Size(0);
+        if (n != 1 && (x.Rank < 2 || x.Size(1) != n))
+            throw new ArgumentException($"PReLU({n}): input must have {n} channels in dim 1, got shape {x.Shape}.");
+        var w = n == 1 || x.Rank == 2 ? Weight : Weight.Reshape([n, .. Enumerable.Repeat(1, x.Rank - 2)]);
+        return Tensor.Where(x.Gt(0), x, x * w);
+    }
+
+    protected override string ExtraRepr() => $"num_parameters={Weight.Size(0)}";
+}
