@@ -95,6 +95,13 @@ public abstract class Module
         OnModuleReplaced(name, module);
     }
 
+    /// <summary>The direct child module registered under <paramref name="name"/>.</summary>
+    public Module Child(string name)
+    {
+        foreach (var (n, m) in _modules) if (n == name) return m;
+        throw new KeyNotFoundException($"{GetType().Name}: no sub-module named '{name}'. Sub-modules: {string.Join(", ", _modules.Select(m => m.Name))}.");
+    }
+
     /// <summary>The parameter registered under <paramref name="name"/> (null for an empty slot), for layer properties.</summary>
     protected Tensor? Param(string name)
     {
