@@ -6,7 +6,7 @@ namespace Fovea.Tests.Oracle;
 
 public static class Fixture
 {
-    private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+    public static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Fixtures");
 
     /// <summary>The arrays of Fixtures/<paramref name="name"/>.npz, e.g. "elementwise/exp".</summary>
     public static Dictionary<string, Tensor> Load(string name) => Npy.LoadArchive(Path.Combine(Root, name + ".npz"));

@@ -1,0 +1,72 @@
+// MobileNetV2 (Sandler et al. 2018) with torchvision's module names: features.0 (stem ConvBnAct), features.1-17
+// (InvertedResidual, each with a "conv" Sequential), features.18 (1x1 ConvBnAct to 1280), classifier.0 (dropout),
+// classifier.1 (linear).
+using Fovea.NN;
+
+namespace Fovea.Models;
+
+/// <summary>An inverted residual: 1x1 expansion (ReLU6), 3x3 depthwise (ReLU6), 1x1 linear projection, residual when shapes match.</summary>
+public sealed class InvertedResidual : Module
+{
+    private readonly bool _residual;
+
+    public InvertedResidual(int inChannels, int outChannels, int stride, int expandRatio)
+    {
+        int hidden = (int)Math.Round(inChannels * (double)expandRatio);
+        _residual = stride == 1 && inChannels == outChannels;
+        var conv = new Sequential(Array.Empty<Module>());
+        if (expandRatio != 1) conv.Add(Blocks.ConvBnAct(inChannels, hidden, 1, activation: () => new ReLU6()));
+        conv.Add(Blocks.ConvBnAct(hidden, hidden, 3, stride, groups: hidden, activation: () => new ReLU6()));
+        conv.Add(new Conv2d(hidden, outChannels, 1, bias: false));
+        conv.Add(new BatchNorm2d(outChannels));
+        RegisterModule("conv", conv);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var y = Child("conv").Call(x);
+        return _residual ? x + y : y;
+    }
+}
+
+/// <summary>MobileNetV2; <paramref name="widthMult"/> scales every layer's channels (rounded to multiples of 8).</summary>
+public sealed class MobileNetV2 : Module
+{
+    // (expansion t, channels c, repeats n, first stride s) per stage.
+    private static readonly (int T, int C, int N, int S)[] Stages =
+        [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)];
+
+    public MobileNetV2(int numClasses = 1000, int inChannels = 3, double widthMult = 1.0, double dropout = 0.2)
+    {
+        int input = MakeDivisible(32 * widthMult), last = MakeDivisible(1280 * Math.Max(1.0, widthMult));
+        var features = new Sequential(Blocks.ConvBnAct(inChannels, input, 3, 2, activation: () => new ReLU6()));
+        foreach (var (t, c, n, s) in Stages)
+        {
+            int output = MakeDivisible(c * widthMult);
+            for (int i = 0; i < n; i++)
+            {
+                features.Add(new InvertedResidual(input, output, i == 0 ? s : 1, t));
+                input = output;
+            }
+        }
+        features.Add(Blocks.ConvBnAct(input, last, 1, activation: () => new ReLU6()));
+        RegisterModule("features", features);
+        RegisterModule("classifier", new Sequential(new Dropout(dropout), new Linear(last, numClasses)));
+        FeatureDim = last;
+        Blocks.InitCnn(this, linearNormal: true);
+    }
+
+    public int FeatureDim { get; }
+
+    /// <summary>The pooled (N, FeatureDim) features before the classifier.</summary>
+    public Tensor Features(Tensor x) => Tensor.AdaptiveAvgPool2d(Child("features").Call(x), 1).Flatten(1);
+
+    public override Tensor Forward(Tensor x) => Child("classifier").Call(Features(x));
+
+    /// <summary>torchvision's channel rounding: the nearest multiple of 8, never more than 10 % below the request.</summary>
+    internal static int MakeDivisible(double v, int divisor = 8)
+    {
+        int n = Math.Max(divisor, (int)(v + divisor / 2.0) / divisor * divisor);
+        return n < 0.9 * v ? n + divisor : n;
+    }
+}
