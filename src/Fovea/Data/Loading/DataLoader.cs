@@ -21,6 +21,7 @@ namespace Fovea.Data;
 /// Samples are passed to the collate function and are not disposed by the loader; batches the consumer never
 /// received (an epoch left early or failed) are disposed when they are <see cref="IDisposable"/> or tuples of them,
 /// so the collate function must return tensors it owns (as the <see cref="Collate"/> helpers do).
+/// With workers, the dataset's Get, the transform and the collate function run concurrently on several threads.
 /// </summary>
 public sealed class DataLoader<TSample, TBatch> : IEnumerable<TBatch>
 {
