@@ -6,6 +6,7 @@ var commands = new Dictionary<string, Func<string[], int>>
 {
     ["matmul"] = MatmulBench.Run,
     ["conv2d"] = Conv2dBench.Run,
+    ["loader"] = LoaderBench.Run,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var run))
