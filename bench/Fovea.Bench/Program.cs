@@ -6,6 +6,7 @@ var commands = new Dictionary<string, Func<string[], int>>
 {
     ["matmul"] = MatmulBench.Run,
     ["conv2d"] = Conv2dBench.Run,
+    ["train-cnn"] = TrainCnnBench.Run,
     ["loader"] = LoaderBench.Run,
 };
 

@@ -1,0 +1,68 @@
+// `train-cnn [--steps S] [--batch B] [--peer]`: training throughput of the reference CNN (../shared/peers/README.md) on
+// random 28x28 inputs with Adam, optionally next to PyTorch's torch_fmnist_cnn.py (real data, one epoch on 12,800 images).
+using System.Diagnostics;
+using Fovea.Memory;
+using Fovea.Models;
+using Fovea.NN;
+using Fovea.Optim;
+using Fovea.Random;
+
+namespace Fovea.Bench;
+
+internal static class TrainCnnBench
+{
+    public static int Run(string[] args)
+    {
+        int steps = Arg(args, "--steps", 40), batch = Arg(args, "--batch", 128);
+        var g = new Generator(1);
+        var model = new ReferenceCnn();
+        var opt = new Adam(model.Parameters(), 1e-3);
+        using var x = Tensor.Randn([batch, 1, 28, 28], generator: g);
+        using var y = Tensor.RandInt(0, 10, [batch], generator: g);
+        var phases = new Dictionary<string, double> { ["forward"] = 0, ["backward"] = 0, ["step"] = 0 };
+        void Step(bool timed)
+        {
+            using var scope = TensorScope.Begin();
+            var t = Stopwatch.StartNew();
+            var loss = Loss.CrossEntropy(model.Call(x), y);
+            if (timed) phases["forward"] += t.Elapsed.TotalSeconds;
+            t.Restart();
+            opt.ZeroGrad();
+            loss.Backward();
+            if (timed) phases["backward"] += t.Elapsed.TotalSeconds;
+            t.Restart();
+            opt.Step();
+            if (timed) phases["step"] += t.Elapsed.TotalSeconds;
+        }
+        for (int i = 0; i < 3; i++) Step(false);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) Step(true);
+        double s = sw.Elapsed.TotalSeconds;
+        var row = new Dictionary<string, object?>
+        {
+            ["bench"] = "train-cnn", ["model"] = "reference-cnn", ["batch"] = batch, ["steps"] = steps,
+            ["train_img_s"] = Math.Round(steps * batch / s, 1),
+            ["ms_forward"] = Math.Round(phases["forward"] / steps * 1e3, 2), ["ms_backward"] = Math.Round(phases["backward"] / steps * 1e3, 2),
+            ["ms_step"] = Math.Round(phases["step"] / steps * 1e3, 2),
+        };
+        if (args.Contains("--peer") && Measure.PeersDir() is { } dir)
+        {
+            var r = Measure.Peer("/usr/bin/python3", $"{Path.Combine(dir, "torch_fmnist_cnn.py")} --epochs 1 --max-train 12800 --batch {batch}");
+            if (r is { Count: > 0 } && r[0].TryGetProperty("train_img_s", out var p))
+            {
+                row["peer"] = "pytorch";
+                row["peer_train_img_s"] = p.GetDouble();
+                row["ratio"] = Math.Round(steps * batch / s / p.GetDouble(), 2);
+            }
+            else row["peer"] = "unavailable";
+        }
+        Measure.Print(row);
+        return 0;
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+    }
+}
