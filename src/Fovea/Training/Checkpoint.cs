@@ -21,10 +21,15 @@ public sealed class Checkpoint
     public string Config { get; init; } = "";
     /// <summary>Generator states by name; "default" is this thread's <see cref="Generator.Default"/>.</summary>
     public IReadOnlyDictionary<string, (ulong Seed, ulong Counter)> Generators { get; init; } = new Dictionary<string, (ulong, ulong)>();
+    /// <summary>Other tensors a trainer keeps (e.g. "ema.*" weight averages), saved as "extra.*".</summary>
+    public IReadOnlyDictionary<string, Tensor> Extra { get; init; } = new Dictionary<string, Tensor>();
+    /// <summary>Other scalar state (best metric, early-stopping counters ...), saved as "meta.*" strings.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Captures the state of a run.</summary>
     public static Checkpoint Capture(Module model, Optimizer? optimizer = null, LrScheduler? scheduler = null, int epoch = 0, long step = 0,
-        string config = "", IReadOnlyDictionary<string, Generator>? generators = null)
+        string config = "", IReadOnlyDictionary<string, Generator>? generators = null, IReadOnlyDictionary<string, Tensor>? extra = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         var gens = new Dictionary<string, (ulong, ulong)> { ["default"] = (Generator.Default.Seed, Generator.Default.Counter) };
         if (generators != null) foreach (var (k, g) in generators) gens[k] = (g.Seed, g.Counter);
@@ -37,6 +42,8 @@ public sealed class Checkpoint
             SchedulerEpoch = scheduler?.LastEpoch,
             Config = config,
             Generators = gens,
+            Extra = extra ?? new Dictionary<string, Tensor>(),
+            Metadata = metadata ?? new Dictionary<string, string>(),
         };
     }
 
@@ -46,6 +53,7 @@ public sealed class Checkpoint
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (k, t) in Model) tensors["model." + k] = t;
         foreach (var (k, t) in Optimizer) tensors["optim." + k] = t;
+        foreach (var (k, t) in Extra) tensors["extra." + k] = t;
         var meta = new Dictionary<string, string>
         {
             ["format"] = "fovea.checkpoint.v1",
@@ -54,6 +62,7 @@ public sealed class Checkpoint
             ["config"] = Config,
         };
         if (SchedulerEpoch is int se) meta["scheduler_epoch"] = se.ToString(CultureInfo.InvariantCulture);
+        foreach (var (k, v) in Metadata) meta["meta." + k] = v;
         foreach (var (name, (seed, counter)) in Generators)
             meta["rng." + name] = string.Create(CultureInfo.InvariantCulture, $"{seed}:{counter}");
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -82,6 +91,8 @@ public sealed class Checkpoint
             SchedulerEpoch = meta.TryGetValue("scheduler_epoch", out var se) ? int.Parse(se, CultureInfo.InvariantCulture) : null,
             Config = meta.GetValueOrDefault("config", ""),
             Generators = gens,
+            Extra = tensors.Where(kv => kv.Key.StartsWith("extra.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value),
+            Metadata = meta.Where(kv => kv.Key.StartsWith("meta.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[5..], kv => kv.Value),
         };
     }
 
