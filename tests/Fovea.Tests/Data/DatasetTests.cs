@@ -587,6 +587,10 @@ public class DatasetTests
         e = Assert.Throws<InvalidDataException>(() => ds.Target(0));
         Assert.Contains("annotation 5", e.Message);
 
+        File.WriteAllText(file, """{"images": [{"id": 1, "file_name": "a.jpg", "width": 2, "height": 2}, {"id": 1, "file_name": "b.jpg", "width": 2, "height": 2}], "categories": []}""");
+        e = Assert.Throws<InvalidDataException>(() => new CocoDataset(file, dir.Path));
+        Assert.Contains("image id 1 is listed twice", e.Message);
+
         File.WriteAllText(file, """{"images": [], "categories": [}""");
         e = Assert.Throws<InvalidDataException>(() => new CocoDataset(file, dir.Path));
         Assert.Contains(file, e.Message);

@@ -67,6 +67,8 @@ public sealed class CocoDataset : IDataset<DetectionSample>
             var annotations = root.TryGetProperty("annotations", out _) ? Elements(root, "annotations").Select((e, i) => ParseAnnotation(e, $"annotations[{i}]")).ToArray() : [];
             Annotations = annotations;
         }
+        RequireUnique(Images.Select(i => i.Id), "image");
+        RequireUnique(Categories.Select(c => c.Id), "category");
         _labelOf = Categories.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i);
         var imageIds = Images.Select(i => i.Id).ToHashSet();
         _byImage = Images.ToDictionary(i => i.Id, _ => new List<CocoAnnotation>());
@@ -150,6 +152,13 @@ public sealed class CocoDataset : IDataset<DetectionSample>
     }
 
     // ---------------------------------------------------------------- parsing
+
+    private void RequireUnique(IEnumerable<long> ids, string what)
+    {
+        var seen = new HashSet<long>();
+        foreach (long id in ids)
+            if (!seen.Add(id)) throw new InvalidDataException($"{AnnotationFile}: {what} id {id} is listed twice.");
+    }
 
     private IEnumerable<JsonElement> Elements(JsonElement root, string key)
     {
