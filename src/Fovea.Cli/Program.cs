@@ -5,4 +5,5 @@ using Fovea.Cli.Commands;
 var root = new RootCommand("Fovea: deep learning for computer vision in .NET.");
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 return root.Parse(args).Invoke();

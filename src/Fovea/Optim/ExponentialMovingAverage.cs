@@ -43,6 +43,17 @@ public sealed class ExponentialMovingAverage
         }
     }
 
+    /// <summary>Replaces the average with saved values (resuming a run); keys must match.</summary>
+    public void Load(IReadOnlyDictionary<string, Tensor> state)
+    {
+        using var _ = GradMode.NoGrad();
+        foreach (var (name, s) in _shadow)
+        {
+            if (!state.TryGetValue(name, out var src)) throw new InvalidDataException($"ExponentialMovingAverage: saved state lacks '{name}'.");
+            s.CopyFrom(src);
+        }
+    }
+
     /// <summary>Copies the averaged weights into <paramref name="target"/> (e.g. a model used for evaluation).</summary>
     public void CopyTo(Module target) => target.LoadStateDict(_shadow);
 }

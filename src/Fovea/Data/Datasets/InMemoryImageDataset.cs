@@ -28,6 +28,18 @@ public abstract class InMemoryImageDataset : IDataset<ImageSample>
 
     /// <summary>The number of images.</summary>
     public int Count => _labels.Length;
+
+    /// <summary>The first <paramref name="count"/> images (all when fewer), e.g. for quick runs.</summary>
+    public InMemoryImageDataset Head(int count)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"{GetType().Name}.Head: count must be >= 0, got {count}.");
+        if (count >= Count) return this;
+        int size = Channels * Height * Width;
+        return new HeadOf(_pixels[..(count * size)], _labels[..count], this);
+    }
+
+    private sealed class HeadOf(byte[] pixels, int[] labels, InMemoryImageDataset all)
+        : InMemoryImageDataset(pixels, labels, all.Channels, all.Height, all.Width, all.Classes, all.Source, all.Split, all.AsFloat);
     public int Channels { get; }
     public int Height { get; }
     public int Width { get; }
@@ -85,3 +97,8 @@ public abstract class InMemoryImageDataset : IDataset<ImageSample>
     private int Check(int index) => (uint)index < (uint)_labels.Length ? index
         : throw new ArgumentOutOfRangeException(nameof(index), $"{GetType().Name}: index {index} is outside 0..{_labels.Length - 1}.");
 }
+
+/// <summary>An in-memory image dataset over arrays the caller provides (N·C·H·W uint8 pixels and N labels).</summary>
+public sealed class ImageArrayDataset(byte[] pixels, int[] labels, int channels, int height, int width, IReadOnlyList<string> classes,
+    DatasetSplit split = DatasetSplit.Train, bool asFloat = false)
+    : InMemoryImageDataset(pixels, labels, channels, height, width, classes, new DatasetSource(DatasetSourceKind.Explicit, "(arrays)"), split, asFloat);

@@ -23,7 +23,7 @@ namespace Fovea.Data;
 /// so the collate function must return tensors it owns (as the <see cref="Collate"/> helpers do).
 /// With workers, the dataset's Get, the transform and the collate function run concurrently on several threads.
 /// </summary>
-public sealed class DataLoader<TSample, TBatch> : IEnumerable<TBatch>
+public sealed class DataLoader<TSample, TBatch> : IEnumerable<TBatch>, IBatchSource<TBatch>
 {
     private readonly IDataset<TSample> _dataset;
     private readonly Func<IReadOnlyList<TSample>, TBatch> _collate;

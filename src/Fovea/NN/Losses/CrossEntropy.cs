@@ -62,6 +62,28 @@ public static partial class Loss
         return nll * (1 - labelSmoothing) + term * (labelSmoothing / classes);
     }
 
+    /// <summary>
+    /// Multi-class focal loss (Lin et al. 2017) for class imbalance: -w_t (1 - p_t)^gamma log p_t over scores (N, C)
+    /// and class indices (N); gamma 0 is weighted cross-entropy. The mean divides by the summed target weights.
+    /// </summary>
+    public static Tensor Focal(Tensor input, Tensor target, double gamma = 2, Tensor? weight = null, Reduction reduction = Reduction.Mean)
+    {
+        var (scores, flatTarget) = ClassesLast("Focal", input, target, weight);
+        CheckClassRange("Focal", flatTarget, scores.Size(1));
+        using var index = flatTarget.Unsqueeze(1);
+        var logpt = scores.LogSoftmax(1).Gather(1, index).Squeeze(1);
+        var modulation = (1 - logpt.Exp()).Pow(gamma);
+        var w = weight?.IndexSelect(0, flatTarget);
+        var loss = -(modulation * logpt);
+        if (w != null) loss = loss * w;
+        return reduction switch
+        {
+            Reduction.None => loss.Reshape(target.ShapeArray),
+            Reduction.Sum => loss.Sum(),
+            _ => w != null ? loss.Sum() / w.Sum() : loss.Mean(),
+        };
+    }
+
     private static Tensor ProbabilityCrossEntropy(Tensor logp, Tensor target, Tensor? weight, Reduction reduction, double labelSmoothing, int classDim)
     {
         if (target.Shape != logp.Shape)

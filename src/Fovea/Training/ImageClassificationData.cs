@@ -1,0 +1,65 @@
+// Batches for image classification from an in-memory dataset (Fashion-MNIST, MNIST, CIFAR): samples travel as indices
+// plus a flip flag drawn on the loader's worker, and collation writes normalised floats straight into the batch, so a
+// 28x28 batch costs one pass over its pixels.
+using Fovea.Data;
+using Fovea.Random;
+
+namespace Fovea.Training;
+
+/// <summary>Loaders of (images (N, C, H, W) float32 normalised, labels (N) int64) batches.</summary>
+public static class ImageClassificationData
+{
+    /// <summary>One sample before collation: its index and whether to mirror it horizontally.</summary>
+    public readonly record struct Item(int Index, bool Flip);
+
+    private sealed class Indices(int count) : IDataset<Item>
+    {
+        public int Count => count;
+        public Item Get(int index) => new(index, false);
+    }
+
+    /// <summary>
+    /// A loader over <paramref name="data"/>: shuffled with random horizontal flips when <paramref name="train"/>, in
+    /// order otherwise; pixels become (p / 255 - mean) / std per channel.
+    /// </summary>
+    public static DataLoader<Item, (Tensor Input, Tensor Target)> Loader(InMemoryImageDataset data, int batchSize, bool train,
+        double[] mean, double[] std, ulong seed = 0, int numWorkers = 0, bool flip = true, ISampler? sampler = null)
+    {
+        if (mean.Length != data.Channels || std.Length != data.Channels)
+            throw new ArgumentException($"ImageClassificationData: mean and std need {data.Channels} values (one per channel), got {mean.Length} and {std.Length}.");
+        Func<Item, int, Generator, Item>? transform = train && flip ? (item, _, g) => item with { Flip = g.NextDouble() < 0.5 } : null;
+        return new DataLoader<Item, (Tensor, Tensor)>(new Indices(data.Count), batchSize, items => Collate(data, items, mean, std),
+            sampler: train ? sampler : null, shuffle: train && sampler == null, numWorkers: numWorkers, seed: seed, transform: transform);
+    }
+
+    private static (Tensor, Tensor) Collate(InMemoryImageDataset data, IReadOnlyList<Item> items, double[] mean, double[] std)
+    {
+        int c = data.Channels, h = data.Height, w = data.Width, plane = h * w;
+        var images = Tensor.Empty([items.Count, c, h, w], DType.Float32);
+        var labels = new long[items.Count];
+        var dst = images.AsSpan<float>();
+        Span<float> scale = stackalloc float[c], shift = stackalloc float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            scale[ch] = (float)(1 / (255 * std[ch]));
+            shift[ch] = (float)(-mean[ch] / std[ch]);
+        }
+        for (int i = 0; i < items.Count; i++)
+        {
+            var src = data.Pixels(items[i].Index);
+            labels[i] = data.Label(items[i].Index);
+            for (int ch = 0; ch < c; ch++)
+                for (int y = 0; y < h; y++)
+                {
+                    var row = src.Slice(ch * plane + y * w, w);
+                    var outRow = dst.Slice((i * c + ch) * plane + y * w, w);
+                    float a = scale[ch], b = shift[ch];
+                    if (items[i].Flip)
+                        for (int x = 0; x < w; x++) outRow[x] = row[w - 1 - x] * a + b;
+                    else
+                        for (int x = 0; x < w; x++) outRow[x] = row[x] * a + b;
+                }
+        }
+        return (images, Tensor.FromArray(labels, items.Count));
+    }
+}

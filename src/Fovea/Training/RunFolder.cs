@@ -1,0 +1,107 @@
+// The files a training run leaves in runs/NAME/: config.json (the exact options), metrics.csv and metrics.jsonl (one
+// row per epoch, appended as epochs finish), summary.json, and plots (loss and accuracy curves, confusion matrix).
+// Every file is written atomically.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Fovea.Plotting;
+
+namespace Fovea.Training;
+
+/// <summary>A callback that keeps a run folder up to date.</summary>
+public sealed class RunFolder : ITrainerCallback
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public RunFolder(string path, object config)
+    {
+        Path = path;
+        Directory.CreateDirectory(path);
+        WriteAtomic("config.json", JsonSerializer.Serialize(config, Indented));
+    }
+
+    public string Path { get; }
+
+    /// <summary>Starts fresh metric files unless the run is resumed (then rows are appended).</summary>
+    public bool Append { get; init; }
+
+    public void OnTrainStart(Trainer trainer)
+    {
+        if (!Append || !System.IO.File.Exists(File("metrics.csv")))
+        {
+            WriteAtomic("metrics.csv", "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,img_per_s\n");
+            WriteAtomic("metrics.jsonl", "");
+        }
+    }
+
+    public void OnEpochEnd(Trainer trainer, EpochMetrics m)
+    {
+        string Num(double v) => double.IsNaN(v) ? "" : v.ToString("G6", CultureInfo.InvariantCulture);
+        AppendAtomic("metrics.csv", string.Join(',', m.Epoch.ToString(CultureInfo.InvariantCulture), Num(m.TrainLoss), Num(m.TrainAccuracy),
+            Num(m.ValLoss), Num(m.ValAccuracy), Num(m.LearningRate), Num(m.Seconds), Num(m.ImagesPerSecond)) + "\n");
+        AppendAtomic("metrics.jsonl", JsonSerializer.Serialize(ToJson(m)) + "\n");
+        WriteCurves();
+    }
+
+    /// <summary>Writes summary.json with the final evaluation and the run's outcome.</summary>
+    public void WriteSummary(TrainingHistory history, EvaluationResult? test, IReadOnlyList<string> classNames, Dictionary<string, object?>? extra = null)
+    {
+        var summary = new Dictionary<string, object?>
+        {
+            ["stop_reason"] = history.StopReason,
+            ["epochs"] = history.Epochs.Count,
+            ["best_epoch"] = history.Best?.Epoch,
+            ["best_val_acc"] = Finite(history.Best?.ValAccuracy),
+            ["test_loss"] = Finite(test?.Loss),
+            ["test_acc"] = Finite(test?.Accuracy),
+        };
+        if (test is { Targets.Length: > 0 })
+        {
+            var report = Metrics.Classification.PerClass(test.Targets, test.Predictions, test.NumClasses);
+            summary["macro_f1"] = Metrics.Classification.PrecisionRecallF1(test.Targets, test.Predictions, test.NumClasses, Metrics.Average.Macro).F1;
+            summary["balanced_acc"] = Metrics.Classification.BalancedAccuracy(test.Targets, test.Predictions, test.NumClasses);
+            summary["top5_acc"] = test.NumClasses > 5 ? Metrics.Classification.TopKAccuracy(test.Targets, test.Probabilities, test.NumClasses, 5) : null;
+            summary["ece"] = Metrics.Classification.ExpectedCalibrationError(test.Targets, test.Probabilities, test.NumClasses);
+            summary["per_class_f1"] = classNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => report.F1[p.i]);
+            var cm = Metrics.Classification.ConfusionMatrix(test.Targets, test.Predictions, test.NumClasses);
+            SvgChart.Save(File("confusion_matrix.svg"), SvgChart.ConfusionMatrix(cm, classNames));
+        }
+        if (extra != null) foreach (var (k, v) in extra) summary[k] = v;
+        WriteAtomic("summary.json", JsonSerializer.Serialize(summary, Indented));
+    }
+
+    private void WriteCurves()
+    {
+        var rows = ReadRows();
+        var x = rows.Select(r => r[0]).ToList();
+        SvgChart.Save(File("loss.svg"), SvgChart.LineChart("Loss", "epoch", "loss",
+            [new Series("train", x, rows.Select(r => r[1]).ToList()), new Series("validation", x, rows.Select(r => r[3]).ToList())]));
+        SvgChart.Save(File("accuracy.svg"), SvgChart.LineChart("Accuracy", "epoch", "accuracy",
+            [new Series("train", x, rows.Select(r => r[2]).ToList()), new Series("validation", x, rows.Select(r => r[4]).ToList())]));
+    }
+
+    // The metric rows so far (also those of earlier sessions of a resumed run).
+    private List<double[]> ReadRows() =>
+        System.IO.File.ReadAllLines(File("metrics.csv")).Skip(1).Where(l => l.Length > 0)
+            .Select(l => l.Split(',').Select(v => v.Length == 0 ? double.NaN : double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+
+    private static Dictionary<string, object?> ToJson(EpochMetrics m) => new()
+    {
+        ["epoch"] = m.Epoch, ["train_loss"] = Finite(m.TrainLoss), ["train_acc"] = Finite(m.TrainAccuracy), ["val_loss"] = Finite(m.ValLoss),
+        ["val_acc"] = Finite(m.ValAccuracy), ["lr"] = m.LearningRate, ["seconds"] = Math.Round(m.Seconds, 2), ["img_per_s"] = Math.Round(m.ImagesPerSecond, 1),
+    };
+
+    private static double? Finite(double? v) => v is { } d && double.IsFinite(d) ? d : null;
+
+    private string File(string name) => System.IO.Path.Combine(Path, name);
+
+    private void WriteAtomic(string name, string text)
+    {
+        var tmp = File(name) + ".tmp";
+        System.IO.File.WriteAllText(tmp, text, new UTF8Encoding(false));
+        System.IO.File.Move(tmp, File(name), overwrite: true);
+    }
+
+    private void AppendAtomic(string name, string text) =>
+        WriteAtomic(name, (System.IO.File.Exists(File(name)) ? System.IO.File.ReadAllText(File(name)) : "") + text);
+}

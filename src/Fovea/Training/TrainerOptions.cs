@@ -1,0 +1,34 @@
+// The settings of a training run: what `fovea train` flags map to, saved as the run's config.json.
+namespace Fovea.Training;
+
+/// <summary>How to train: optimiser, schedule, regularisation and run management.</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 10;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0;
+    /// <summary>"adamw", "adam", "sgd" (momentum 0.9, Nesterov), "rmsprop" or "lamb".</summary>
+    public string Optimizer { get; init; } = "adamw";
+    /// <summary>"onecycle", "cosine", "step" (x0.1 at 50 % and 75 %), "constant"; stepped every optimiser step.</summary>
+    public string Scheduler { get; init; } = "onecycle";
+    /// <summary>Linear warm-up steps before a cosine or step schedule.</summary>
+    public int WarmupSteps { get; init; }
+    /// <summary>Batches whose gradients are summed before one optimiser step.</summary>
+    public int GradientAccumulation { get; init; } = 1;
+    public double? ClipGradNorm { get; init; }
+    /// <summary>Decay of an exponential moving average of the weights used for evaluation (e.g. 0.999); null = off.</summary>
+    public double? EmaDecay { get; init; }
+    /// <summary>Stop after this many epochs without improvement of the monitored metric; null = off.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+    /// <summary>The metric that decides the best checkpoint and early stopping: "val_acc" (higher is better) or "val_loss".</summary>
+    public string Monitor { get; init; } = "val_acc";
+    public double LabelSmoothing { get; init; }
+    /// <summary>"ce" (cross-entropy) or "focal".</summary>
+    public string Loss { get; init; } = "ce";
+    public double FocalGamma { get; init; } = 2;
+    /// <summary>Per-class loss weights (class imbalance); null = equal.</summary>
+    public double[]? ClassWeights { get; init; }
+    /// <summary>The run folder (weights, checkpoints, metrics, plots); null = nothing written.</summary>
+    public string? OutputDir { get; init; }
+    public ulong Seed { get; init; }
+}
