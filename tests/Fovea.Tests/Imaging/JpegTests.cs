@@ -115,4 +115,92 @@ public class JpegTests
         var ex = Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(data, "truncated.jpg", strict: false));
         Assert.StartsWith("truncated.jpg: DHT segment at offset 393: ", ex.Message);
     }
+
+    private static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(Dir, name + ".jpg"));
+
+    /// <summary>Offset of the first SOS marker.</summary>
+    private static int SosOffset(byte[] data)
+    {
+        for (int i = 0; i + 1 < data.Length; i++) if (data[i] == 0xFF && data[i + 1] == 0xDA) return i;
+        throw new InvalidOperationException("no SOS");
+    }
+
+    [Fact]
+    public void TruncatedScanThrowsWhenStrictAndPadsWhenLenient()
+    {
+        var full = Fixture("b420_64x48_q95");
+        var cut = full[..(full.Length * 7 / 10)];
+        var ex = Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(cut, "cut.jpg"));
+        Assert.StartsWith($"cut.jpg: SOS segment at offset {SosOffset(full)}: ", ex.Message);
+        var partial = JpegDecoder.Decode(cut, "cut.jpg", strict: false);
+        var whole = JpegDecoder.Decode(full);
+        Assert.Equal((64, 48), (partial.Width, partial.Height));
+        // The first MCU row lies well before the cut: identical there.
+        Assert.Equal(whole.Pixels.AsSpan(0, 8 * whole.Stride).ToArray(), partial.Pixels.AsSpan(0, 8 * whole.Stride).ToArray());
+    }
+
+    [Fact]
+    public void BadHuffmanCodeNamesFileSegmentAndOffset()
+    {
+        var data = Fixture("b444_37x23_q95");
+        int sos = SosOffset(data);
+        int first = sos + 2 + (data[sos + 2] << 8 | data[sos + 3]);
+        // Sixteen 1-bits (two stuffed 0xFF bytes) are no code of the Annex K DC table PIL writes.
+        byte[] bad = [.. data[..first], 0xFF, 0x00, 0xFF, 0x00, .. data[first..]];
+        var ex = Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(bad, "cat.jpg"));
+        Assert.Equal($"cat.jpg: SOS segment at offset {sos}: Huffman code not found", ex.Message);
+        var lenient = JpegDecoder.Decode(bad, "cat.jpg", strict: false);
+        Assert.Equal((37, 23), (lenient.Width, lenient.Height));
+    }
+
+    [Fact]
+    public void MalformedHeadersAreClearErrors()
+    {
+        var notJpeg = Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode("GIF89a"u8, "x.gif"));
+        Assert.Equal("x.gif: SOI segment at offset 0: not a JPEG file (missing SOI marker)", notJpeg.Message);
+        Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(ReadOnlySpan<byte>.Empty));
+        var data = Fixture("gray_37x23_q50");
+        int sof = Array.FindIndex(data, 1, b => b == 0xC0) - 1;
+        var lossless = (byte[])data.Clone();
+        lossless[sof + 1] = 0xC3;
+        var ex = Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(lossless, "l.jpg"));
+        Assert.StartsWith($"l.jpg: SOF3 segment at offset {sof}: unsupported JPEG process", ex.Message);
+        var precision = (byte[])data.Clone();
+        precision[sof + 4] = 12;
+        Assert.Contains("precision 12", Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(precision)).Message);
+        Assert.Throws<InvalidDataException>(() => JpegDecoder.Decode(data[..(sof + 6)], "h.jpg"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => JpegDecoder.Decode(data, scaleDenominator: 3));
+    }
+
+    /// <summary>Random byte damage and truncation never escape as anything but InvalidDataException.</summary>
+    [Theory]
+    [InlineData("b420_64x48_q50")]
+    [InlineData("prog420_37x23")]
+    [InlineData("rstprog_37x23")]
+    [InlineData("rst1_420_37x23")]
+    [InlineData("s411_37x23")]
+    public void DamagedFilesFailCleanly(string name)
+    {
+        var data = Fixture(name);
+        var rng = new System.Random(1234);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            var bad = (byte[])data.Clone();
+            int flips = 1 + rng.Next(4);
+            for (int i = 0; i < flips; i++) bad[rng.Next(bad.Length)] = (byte)rng.Next(256);
+            if (trial % 3 == 0) bad = bad[..rng.Next(bad.Length)];
+            foreach (bool strict in new[] { true, false })
+            {
+                try
+                {
+                    var img = JpegDecoder.Decode(bad, "fuzz.jpg", strict: strict, scaleDenominator: 1 << (trial % 4));
+                    Assert.True(img.Width > 0 && img.Height > 0);
+                }
+                catch (InvalidDataException e)
+                {
+                    Assert.StartsWith("fuzz.jpg: ", e.Message);
+                }
+            }
+        }
+    }
 }

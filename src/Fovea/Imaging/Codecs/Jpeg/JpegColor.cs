@@ -1,6 +1,9 @@
 // Output stage of the JPEG decoder: upsamples each component plane to full resolution (libjpeg's "fancy" triangle
 // filters for 2x1, 1x2 and 2x2 subsampling, replication otherwise) and converts YCbCr / CMYK / YCCK rows to RGB
 // with libjpeg's fixed-point tables (jdcolor.c), so the result matches libjpeg-turbo sample for sample.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Fovea.Imaging.Codecs;
 
 internal enum JpegColorKind { Gray, YCbCr, Rgb, Cmyk, Ycck }
@@ -21,6 +24,10 @@ internal static class JpegColor
             CbG[i] = -Fix(0.34414) * x + half;
         }
     }
+
+    /// <summary>Clamps an index of value + <see cref="LimitOffset"/> (value in -256..511) to 0..255, like libjpeg's range_limit.</summary>
+    private const int LimitOffset = 256;
+    private static readonly byte[] RangeLimit = Enumerable.Range(-LimitOffset, 1024).Select(v => (byte)Math.Clamp(v, 0, 255)).ToArray();
 
     private static int Fix(double x) => (int)(x * 65536 + 0.5);
 
@@ -52,17 +59,21 @@ internal static class JpegColor
 
     private static void YccToRgb(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> o, int width)
     {
-        y = y[..width];
-        cb = cb[..width];
-        cr = cr[..width];
-        o = o[..(3 * width)];
-        var crR = CrR.AsSpan(); var cbB = CbB.AsSpan(); var crG = CrG.AsSpan(); var cbG = CbG.AsSpan();
+        // Bounds are checked once here; the loop indexes through refs (this is the decoder's hottest loop).
+        if (y.Length < width || cb.Length < width || cr.Length < width || o.Length < 3 * width)
+            throw new ArgumentException("JPEG colour conversion: row shorter than the image width.");
+        ref byte py = ref MemoryMarshal.GetReference(y), pcb = ref MemoryMarshal.GetReference(cb), pcr = ref MemoryMarshal.GetReference(cr);
+        ref byte po = ref MemoryMarshal.GetReference(o);
+        ref int crR = ref MemoryMarshal.GetArrayDataReference(CrR), cbB = ref MemoryMarshal.GetArrayDataReference(CbB);
+        ref int crG = ref MemoryMarshal.GetArrayDataReference(CrG), cbG = ref MemoryMarshal.GetArrayDataReference(CbG);
+        ref byte limit = ref MemoryMarshal.GetArrayDataReference(RangeLimit);
         for (int x = 0; x < width; x++)
         {
-            int l = y[x], b = cb[x], r = cr[x];
-            o[3 * x] = Clamp(l + crR[r]);
-            o[3 * x + 1] = Clamp(l + ((cbG[b] + crG[r]) >> 16));
-            o[3 * x + 2] = Clamp(l + cbB[b]);
+            int l = Unsafe.Add(ref py, x) + LimitOffset, b = Unsafe.Add(ref pcb, x), r = Unsafe.Add(ref pcr, x);
+            ref byte d = ref Unsafe.Add(ref po, 3 * x);
+            d = Unsafe.Add(ref limit, l + Unsafe.Add(ref crR, r));
+            Unsafe.Add(ref d, 1) = Unsafe.Add(ref limit, l + ((Unsafe.Add(ref cbG, b) + Unsafe.Add(ref crG, r)) >> 16));
+            Unsafe.Add(ref d, 2) = Unsafe.Add(ref limit, l + Unsafe.Add(ref cbB, b));
         }
     }
 
@@ -119,8 +130,6 @@ internal static class JpegColor
             _c = c;
             _width = width;
             int hIn = c.H * c.BlockSize / minBlock, vIn = c.V * c.BlockSize / minBlock;
-            if (maxH % hIn != 0 || maxV % vIn != 0)
-                throw new InvalidDataException($"JPEG: fractional sampling factors ({c.H}x{c.V} of {maxH}x{maxV}) are not supported.");
             _rx = maxH / hIn;
             _ry = maxV / vIn;
             bool fancy = minBlock > 1;

@@ -27,10 +27,18 @@ public static class JpegDecoder
         if (scaleDenominator is not (1 or 2 or 4 or 8))
             throw new ArgumentOutOfRangeException(nameof(scaleDenominator), $"JpegDecoder.Decode: scaleDenominator must be 1, 2, 4 or 8, got {scaleDenominator}.");
         var p = new JpegParser(data, name, strict, scaleDenominator);
-        p.Run(headerOnly: false);
-        if (p.Progressive) p.FinishProgressive();
-        int width = JpegParser.DivCeil(p.Width, scaleDenominator), height = JpegParser.DivCeil(p.Height, scaleDenominator);
-        var img = JpegColor.Build(p.Components, width, height, p.MaxH, p.MaxV, p.MinBlockSize, ColorKind(ref p), p.SawAdobe);
+        Image img;
+        try
+        {
+            p.Run(headerOnly: false);
+            if (p.Progressive) p.FinishProgressive();
+            int width = JpegParser.DivCeil(p.Width, scaleDenominator), height = JpegParser.DivCeil(p.Height, scaleDenominator);
+            img = JpegColor.Build(p.Components, width, height, p.MaxH, p.MaxV, p.MinBlockSize, ColorKind(ref p), p.SawAdobe);
+        }
+        finally
+        {
+            p.Release();
+        }
         return applyExifOrientation ? JpegExif.Apply(img, p.Orientation) : img;
     }
 

@@ -1,5 +1,7 @@
 // Marker-level parsing of a JPEG file for the decoder: SOI, APPn (JFIF, Exif orientation, Adobe transform), DQT, DHT,
 // DRI, SOFn, SOS, EOI. Entropy-coded scans are decoded by JpegScan.cs, the output stage is JpegColor.cs.
+using System.Buffers;
+
 namespace Fovea.Imaging.Codecs;
 
 internal ref partial struct JpegParser
@@ -70,7 +72,12 @@ internal ref partial struct JpegParser
             int marker = _data[pos + 1];
             int start = pos;
             pos += 2;
-            if (marker == 0xD9) return;
+            if (marker == 0x00) continue; // stuffed 0xFF data byte outside a scan: skip
+            if (marker == 0xD9)
+            {
+                if (headerOnly || _scans > 0) return;
+                throw Error("EOI", start, _frameReady ? "no scan data before EOI" : "no frame header (SOF) before EOI");
+            }
             if (marker is >= 0xD0 and <= 0xD7 or 0x01) continue; // stray RSTn / TEM: no length
             if (pos + 2 > _data.Length) throw Error(MarkerName(marker), start, "truncated segment length");
             int length = _data[pos] << 8 | _data[pos + 1];
@@ -82,7 +89,7 @@ internal ref partial struct JpegParser
             {
                 case 0xC0 or 0xC1 or 0xC2:
                     if (_frameReady) throw Error(MarkerName(marker), start, "more than one frame");
-                    ReadFrame(body, start, marker == 0xC2);
+                    ReadFrame(body, start, marker == 0xC2, headerOnly);
                     if (headerOnly) return;
                     break;
                 case 0xC3 or (>= 0xC5 and <= 0xC7) or (>= 0xC9 and <= 0xCB) or (>= 0xCD and <= 0xCF):
@@ -156,7 +163,7 @@ internal ref partial struct JpegParser
         }
     }
 
-    private void ReadFrame(ReadOnlySpan<byte> body, int start, bool progressive)
+    private void ReadFrame(ReadOnlySpan<byte> body, int start, bool progressive, bool headerOnly)
     {
         string seg = progressive ? "SOF2" : "SOF0";
         if (body.Length < 6) throw Error(seg, start, "segment too short");
@@ -169,10 +176,10 @@ internal ref partial struct JpegParser
         if (body.Length < 6 + 3 * n) throw Error(seg, start, "segment too short for its components");
         if ((long)Width * Height * 4 > Array.MaxLength) throw Error(seg, start, $"image {Width}x{Height} is too large");
         Progressive = progressive;
-        Components = new JpegComponent[n];
+        var comps = new JpegComponent[n];
         for (int i = 0; i < n; i++)
         {
-            var c = Components[i] = new JpegComponent
+            var c = comps[i] = new JpegComponent
             {
                 Id = body[6 + 3 * i], H = body[7 + 3 * i] >> 4, V = body[7 + 3 * i] & 15, Tq = body[8 + 3 * i],
             };
@@ -181,11 +188,18 @@ internal ref partial struct JpegParser
             MaxH = Math.Max(MaxH, c.H);
             MaxV = Math.Max(MaxV, c.V);
         }
+        Components = comps;
         McusX = DivCeil(Width, 8 * MaxH);
         McusY = DivCeil(Height, 8 * MaxV);
         MinBlockSize = 8 / _scale;
-        foreach (var c in Components) LayOut(c, n == 1);
+        foreach (var c in Components)
+        {
+            LayOut(c, n == 1);
+            if (MaxH % (c.H * c.BlockSize / MinBlockSize) != 0 || MaxV % (c.V * c.BlockSize / MinBlockSize) != 0)
+                throw Error(seg, start, $"component {c.Id}: fractional sampling ({c.H}x{c.V} of {MaxH}x{MaxV}) is not supported");
+        }
         _frameReady = true;
+        if (!headerOnly) Allocate();
     }
 
     /// <summary>Chooses the component's IDCT size and allocates its plane (jdmaster.c's per-component scaling).</summary>
@@ -202,8 +216,34 @@ internal ref partial struct JpegParser
         c.Width = DivCeil(Width * c.H * s, MaxH * 8);
         c.Height = DivCeil(Height * c.V * s, MaxV * 8);
         c.Stride = c.BlocksPerLine * s;
-        c.Plane = new byte[c.Stride * c.BlocksPerColumn * s];
-        if (Progressive) c.Coefs = new short[c.BlocksPerLine * c.BlocksPerColumn * 64];
+    }
+
+    /// <summary>Rents zeroed planes (and coefficient buffers) for every component; <see cref="Release"/> returns them.</summary>
+    private readonly void Allocate()
+    {
+        // Pooled rather than new: large fresh arrays live on the LOH and cost page faults on every decode.
+        foreach (var c in Components)
+        {
+            int n = c.Stride * c.BlocksPerColumn * c.BlockSize;
+            c.Plane = ArrayPool<byte>.Shared.Rent(n);
+            Array.Clear(c.Plane, 0, n);
+            if (!Progressive) continue;
+            int m = c.BlocksPerLine * c.BlocksPerColumn * 64;
+            c.Coefs = ArrayPool<short>.Shared.Rent(m);
+            Array.Clear(c.Coefs, 0, m);
+        }
+    }
+
+    /// <summary>Returns the rented buffers to the pool.</summary>
+    public readonly void Release()
+    {
+        foreach (var c in Components)
+        {
+            if (c.Plane.Length > 0) ArrayPool<byte>.Shared.Return(c.Plane);
+            if (c.Coefs != null) ArrayPool<short>.Shared.Return(c.Coefs);
+            c.Plane = [];
+            c.Coefs = null;
+        }
     }
 
     public static int DivCeil(int a, int b) => (int)(((long)a + b - 1) / b);

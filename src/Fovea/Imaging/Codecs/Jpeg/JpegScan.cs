@@ -65,6 +65,8 @@ internal ref partial struct JpegParser
         foreach (var c in comps) c.DcPred = 0;
         _eobRun = 0;
         int nextRst = 0, untilRestart = _restartInterval;
+        // Like libjpeg: once an MCU ran out of data, the rest of the restart interval is left with zero coefficients.
+        bool outOfData = false;
         for (int my = 0; my < mcusY; my++)
         {
             for (int mx = 0; mx < mcusX; mx++)
@@ -73,17 +75,22 @@ internal ref partial struct JpegParser
                 {
                     if (untilRestart == 0)
                     {
-                        Restart(ref br, ref nextRst, comps, start);
+                        outOfData &= !Restart(ref br, ref nextRst, comps, start);
                         untilRestart = _restartInterval;
                     }
                     untilRestart--;
                 }
-                if (single) DecodeBlock(ref br, comps[0], mx, my, kind, ss, se, al, block, start);
+                if (single) DecodeBlock(ref br, comps[0], mx, my, kind, ss, se, al, block, start, outOfData);
                 else
                     foreach (var c in comps)
                         for (int v = 0; v < c.V; v++)
                             for (int h = 0; h < c.H; h++)
-                                DecodeBlock(ref br, c, mx * c.H + h, my * c.V + v, kind, ss, se, al, block, start);
+                                DecodeBlock(ref br, c, mx * c.H + h, my * c.V + v, kind, ss, se, al, block, start, outOfData);
+                if (br.Overrun)
+                {
+                    CheckOverrun(ref br, start);
+                    outOfData = true;
+                }
             }
         }
         CheckOverrun(ref br, start);
@@ -95,8 +102,11 @@ internal ref partial struct JpegParser
         if (br.Overrun && _strict) throw Error("SOS", start, "entropy-coded data ends prematurely (truncated file?)");
     }
 
-    /// <summary>Ends a restart interval: expects an RSTn marker, then resets the predictors and the bit reader.</summary>
-    private void Restart(ref JpegBitReader br, ref int nextRst, JpegComponent[] comps, int start)
+    /// <summary>
+    /// Ends a restart interval: expects an RSTn marker, then resets the predictors and the bit reader. Returns whether
+    /// a restart marker was found (when lenient, a missing one leaves the reader at the next marker).
+    /// </summary>
+    private bool Restart(ref JpegBitReader br, ref int nextRst, JpegComponent[] comps, int start)
     {
         CheckOverrun(ref br, start);
         int p = br.Position;
@@ -109,6 +119,8 @@ internal ref partial struct JpegParser
                 throw Error("SOS", start, $"expected RST{nextRst} marker at offset {p}, found RST{code - 0xD0}");
             nextRst = (code - 0xD0 + 1) & 7;
             br.Position = p + 2;
+            ResetPredictors(comps);
+            return true;
         }
         else
         {
@@ -116,13 +128,24 @@ internal ref partial struct JpegParser
             br.Position = p;
             br.AtMarker = true; // no restart marker: the rest of the scan decodes from zero padding
         }
+        ResetPredictors(comps);
+        return false;
+    }
+
+    private void ResetPredictors(JpegComponent[] comps)
+    {
         foreach (var c in comps) c.DcPred = 0;
         _eobRun = 0;
     }
 
     private void DecodeBlock(ref JpegBitReader br, JpegComponent c, int bx, int by, ScanKind kind, int ss, int se, int al,
-        scoped Span<short> block, int start)
+        scoped Span<short> block, int start, bool skip)
     {
+        if (skip)
+        {
+            if (kind == ScanKind.Baseline) FillDc(c.Plane.AsSpan(by * c.BlockSize * c.Stride + bx * c.BlockSize), c.Stride, c.BlockSize, 0);
+            return;
+        }
         if (kind == ScanKind.Baseline)
         {
             bool acs = DecodeBaseline(ref br, c, block, start);
