@@ -7,6 +7,7 @@ var commands = new Dictionary<string, Func<string[], int>>
     ["matmul"] = MatmulBench.Run,
     ["conv2d"] = Conv2dBench.Run,
     ["train-cnn"] = TrainCnnBench.Run,
+    ["ops"] = OpsBench.Run,
     ["loader"] = LoaderBench.Run,
 };
 

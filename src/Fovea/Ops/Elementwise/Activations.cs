@@ -6,7 +6,16 @@ namespace Fovea;
 
 public sealed partial class Tensor
 {
-    public Tensor Relu() => Unary(UnaryOp.Relu, "Relu", (g, _) => g * MaskAs(Gt(0)), floatResult: false);
+    public Tensor Relu() => Unary(UnaryOp.Relu, "Relu", (g, y) => ReluGrad(g, y), floatResult: false, saves: Saves.Output);
+
+    // g where y > 0, else 0: one pass; differentiable in g (for double backward) through the same mask.
+    private static Tensor ReluGrad(Tensor g, Tensor y)
+    {
+        if (g.Shape != y.Shape || g.DType != y.DType || !DTypes.IsFloatingPoint(g.DType)) return g * y.MaskAs(y.Gt(0));
+        var r = BinaryMap(Fovea.Kernels.Cpu.BinaryOp.ReluGrad, g, y, "ReluGrad");
+        if (!Autograd.Graph.Needs(g)) return r;
+        return Autograd.Graph.Record(r, "ReluGrad", [g], gg => [ReluGrad(gg, y)], y);
+    }
 
     /// <summary>min(max(x, 0), 6).</summary>
     public Tensor Relu6() => Clamp(0, 6);

@@ -6,7 +6,8 @@ using System.Runtime.CompilerServices;
 
 namespace Fovea.Kernels.Cpu;
 
-internal enum BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Atan2, Remainder }
+/// <summary>ReluGrad: a where b > 0, else 0 (the gradient of relu, a = output gradient, b = relu input or output).</summary>
+internal enum BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Atan2, Remainder, ReluGrad }
 
 internal enum CompareOp { Eq, Ne, Lt, Le, Gt, Ge }
 
@@ -26,6 +27,7 @@ internal static class BinaryKernels
         BinaryOp.Remainder => a - T.CreateTruncating(FloorDiv(double.CreateTruncating(a), double.CreateTruncating(b))) * b,
         BinaryOp.Pow => T.CreateTruncating(Math.Pow(double.CreateTruncating(a), double.CreateTruncating(b))),
         BinaryOp.Atan2 => T.CreateTruncating(Math.Atan2(double.CreateTruncating(a), double.CreateTruncating(b))),
+        BinaryOp.ReluGrad => b > T.Zero ? a : T.Zero,
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -48,6 +50,9 @@ internal static class BinaryKernels
                 return;
             case BinaryOp.Div when typeof(T) == typeof(float) || typeof(T) == typeof(double):
                 if (sa) TensorPrimitives.Divide(a[0], b, y); else if (sb) TensorPrimitives.Divide(a, b[0], y); else TensorPrimitives.Divide(a, b, y);
+                return;
+            case BinaryOp.ReluGrad when !sa && !sb:
+                for (int i = 0; i < y.Length; i++) y[i] = b[i] > T.Zero ? a[i] : T.Zero;
                 return;
         }
         for (int i = 0; i < y.Length; i++) y[i] = BinaryScalar(op, a[sa ? 0 : i], b[sb ? 0 : i]);
@@ -76,25 +81,20 @@ internal static class BinaryKernels
         var aa = a.RawArray<T>();
         var ba = b.RawArray<T>();
         int len = plan.RowLength, ys = plan.InnerStrides[0], ast = plan.InnerStrides[1], bst = plan.InnerStrides[2];
-        RowParallel.For(plan.Rows, len, (r0, r1) =>
+        RowParallel.ForSegments(plan.Rows, len, (r, start, count) =>
         {
             Span<int> off = stackalloc int[3];
-            T[]? ta = ast > 1 ? new T[len] : null, tb = bst > 1 ? new T[len] : null, ty = ys != 1 ? new T[len] : null;
-            for (int r = r0; r < r1; r++)
+            plan.RowOffsets(r, off);
+            ReadOnlySpan<T> ra = ast switch { 0 => aa.AsSpan(off[1], 1), 1 => aa.AsSpan(off[1] + start, count), _ => Gather(aa, off[1] + start * ast, ast, new T[count]) };
+            ReadOnlySpan<T> rb = bst switch { 0 => ba.AsSpan(off[2], 1), 1 => ba.AsSpan(off[2] + start, count), _ => Gather(ba, off[2] + start * bst, bst, new T[count]) };
+            if (ys == 1)
             {
-                plan.RowOffsets(r, off);
-                ReadOnlySpan<T> ra = ast switch { 0 => aa.AsSpan(off[1], 1), 1 => aa.AsSpan(off[1], len), _ => Gather(aa, off[1], ast, ta!) };
-                ReadOnlySpan<T> rb = bst switch { 0 => ba.AsSpan(off[2], 1), 1 => ba.AsSpan(off[2], len), _ => Gather(ba, off[2], bst, tb!) };
-                if (ys == 1)
-                {
-                    BinaryRow(op, ra, rb, ya.AsSpan(off[0], len));
-                }
-                else
-                {
-                    BinaryRow(op, ra, rb, ty);
-                    for (int i = 0, yi = off[0]; i < len; i++, yi += ys) ya[yi] = ty![i];
-                }
+                BinaryRow(op, ra, rb, ya.AsSpan(off[0] + start, count));
+                return;
             }
+            var ty = new T[count];
+            BinaryRow(op, ra, rb, ty);
+            for (int i = 0, yi = off[0] + start * ys; i < count; i++, yi += ys) ya[yi] = ty[i];
         });
     }
 
@@ -126,11 +126,12 @@ internal static class BinaryKernels
         var ya = y.RawArray<bool>();
         var aa = a.RawArray<T>();
         var ba = b.RawArray<T>();
-        Span<int> off = stackalloc int[3];
-        for (int r = 0; r < plan.Rows; r++)
+        int ys = plan.InnerStrides[0], ast = plan.InnerStrides[1], bst = plan.InnerStrides[2];
+        RowParallel.ForSegments(plan.Rows, plan.RowLength, (r, start, count) =>
         {
+            Span<int> off = stackalloc int[3];
             plan.RowOffsets(r, off);
-            for (int i = 0, yi = off[0], ai = off[1], bi = off[2]; i < plan.RowLength; i++, yi += plan.InnerStrides[0], ai += plan.InnerStrides[1], bi += plan.InnerStrides[2])
+            for (int i = 0, yi = off[0] + start * ys, ai = off[1] + start * ast, bi = off[2] + start * bst; i < count; i++, yi += ys, ai += ast, bi += bst)
             {
                 T u = aa[ai], v = ba[bi];
                 ya[yi] = op switch
@@ -143,7 +144,7 @@ internal static class BinaryKernels
                     _ => u >= v,
                 };
             }
-        }
+        });
     }
 
     /// <summary>y = a logic b on bool tensors with broadcasting.</summary>

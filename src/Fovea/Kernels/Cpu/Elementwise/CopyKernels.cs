@@ -50,30 +50,32 @@ internal static class CopyKernels
         var s = src.RawArray<TS>();
         var d = dst.RawArray<TD>();
         int len = plan.RowLength, ds = plan.InnerStrides[0], ss = plan.InnerStrides[1];
-        Span<int> off = stackalloc int[2];
-        for (int r = 0; r < plan.Rows; r++)
+        RowParallel.ForSegments(plan.Rows, len, (r, start, count) =>
         {
+            Span<int> off = stackalloc int[2];
             plan.RowOffsets(r, off);
+            int si0 = off[1] + start * ss, di0 = off[0] + start * ds;
             if (typeof(TS) == typeof(TD) && ds == 1 && ss == 1)
             {
-                s.AsSpan(off[1], len).CopyTo(Unsafe.As<TD[], TS[]>(ref d).AsSpan(off[0], len));
-                continue;
+                s.AsSpan(si0, count).CopyTo(Unsafe.As<TD[], TS[]>(ref d).AsSpan(di0, count));
+                return;
             }
             if (typeof(TS) == typeof(TD) && ds == 1 && ss == 0)
             {
-                Unsafe.As<TD[], TS[]>(ref d).AsSpan(off[0], len).Fill(s[off[1]]);
-                continue;
+                Unsafe.As<TD[], TS[]>(ref d).AsSpan(di0, count).Fill(s[si0]);
+                return;
             }
-            if (typeof(TS) == typeof(float) && typeof(TD) == typeof(double) && ds == 1 && ss == 1)
+            if (typeof(TS) == typeof(bool) && typeof(TD) == typeof(float) && ds == 1 && ss == 1)
             {
-                var sf = Unsafe.As<TS[], float[]>(ref s).AsSpan(off[1], len);
-                var dd = Unsafe.As<TD[], double[]>(ref d).AsSpan(off[0], len);
-                for (int i = 0; i < len; i++) dd[i] = sf[i];
-                continue;
+                // Masks to floats (0/1), the common case in gradients of relu-like ops.
+                var sb = Unsafe.As<TS[], bool[]>(ref s).AsSpan(si0, count);
+                var df = Unsafe.As<TD[], float[]>(ref d).AsSpan(di0, count);
+                for (int i = 0; i < count; i++) df[i] = sb[i] ? 1f : 0f;
+                return;
             }
-            for (int i = 0, si = off[1], di = off[0]; i < len; i++, si += ss, di += ds)
+            for (int i = 0, si = si0, di = di0; i < count; i++, si += ss, di += ds)
                 d[di] = Convert<TS, TD>(s[si]);
-        }
+        });
     }
 
     /// <summary>Element conversion following PyTorch: float to int truncates toward zero, anything nonzero is true.</summary>

@@ -105,9 +105,7 @@ internal static class UnaryKernels
             case UnaryOp.MulScalar: TensorPrimitives.Multiply(x, a, y); return;
             case UnaryOp.RSubScalar: TensorPrimitives.Subtract(a, x, y); return;
             case UnaryOp.RDivScalar: TensorPrimitives.Divide(a, x, y); return;
-            case UnaryOp.Relu:
-                for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : T.IsNaN(x[i]) ? x[i] : T.Zero;
-                return;
+            case UnaryOp.Relu: TensorPrimitives.Max(x, T.Zero, y); return;   // NaN propagates, as in torch.relu
             case UnaryOp.Silu:
                 TensorPrimitives.Sigmoid(x, y);
                 TensorPrimitives.Multiply(x, y, y);
@@ -157,20 +155,22 @@ internal static class UnaryKernels
         var xs = x.RawArray<T>();
         var ys = y.RawArray<T>();
         var plan = new StridedRows(y.ShapeArray, [y.StrideArray, x.StrideArray], [y.Offset, x.Offset]);
-        int len = plan.RowLength;
-        bool direct = plan.InnerStrides[0] == 1 && plan.InnerStrides[1] == 1;
-        RowParallel.For(plan.Rows, len, (r0, r1) =>
+        int len = plan.RowLength, xst = plan.InnerStrides[1], yst = plan.InnerStrides[0];
+        bool direct = yst == 1 && xst == 1;
+        RowParallel.ForSegments(plan.Rows, len, (r, start, count) =>
         {
             Span<int> off = stackalloc int[2];
-            T[]? tmp = direct ? null : new T[len], tmpOut = direct ? null : new T[len];
-            for (int r = r0; r < r1; r++)
+            plan.RowOffsets(r, off);
+            if (direct)
             {
-                plan.RowOffsets(r, off);
-                if (direct) { UnaryRow(op, xs.AsSpan(off[1], len), ys.AsSpan(off[0], len), a, b); continue; }
-                for (int i = 0, xi = off[1]; i < len; i++, xi += plan.InnerStrides[1]) tmp![i] = xs[xi];
-                UnaryRow(op, tmp, tmpOut, a, b); // separate buffers: some rows read x after writing y
-                for (int i = 0, yi = off[0]; i < len; i++, yi += plan.InnerStrides[0]) ys[yi] = tmpOut![i];
+                UnaryRow(op, xs.AsSpan(off[1] + start, count), ys.AsSpan(off[0] + start, count), a, b);
+                return;
             }
+            // Separate buffers: in-place rows may read x after writing y.
+            T[] tmp = new T[count], tmpOut = new T[count];
+            for (int i = 0, xi = off[1] + start * xst; i < count; i++, xi += xst) tmp[i] = xs[xi];
+            UnaryRow(op, tmp, tmpOut, a, b);
+            for (int i = 0, yi = off[0] + start * yst; i < count; i++, yi += yst) ys[yi] = tmpOut[i];
         });
     }
 
