@@ -91,7 +91,7 @@ public static class TrainCommand
             var train = ImageClassificationData.Loader(data.Train, r.GetValue(batch), train: true, data.Mean, data.Std, options.Seed, r.GetValue(workers), data.Flip, trainSampler);
             var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std);
 
-            var config = new Dictionary<string, object?> { ["model"] = modelName, ["dataset"] = data.Name, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels,
+            var config = new Dictionary<string, object?> { ["model"] = modelName, ["dataset"] = data.Name, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels, ["image_size"] = new[] { data.Train.Height, data.Train.Width },
                 ["mean"] = data.Mean, ["std"] = data.Std, ["batch_size"] = r.GetValue(batch), ["options"] = options with { ClassWeights = options.ClassWeights } };
             var trainer = new Trainer(net, options) { Config = JsonSerializer.Serialize(config) };
             var folder = new RunFolder(runDir, config) { Append = resumeFrom != null };
