@@ -39,6 +39,7 @@ public static class TrainCommand
         var pretrained = new Option<string?>("--pretrained") { Description = "Start from these weights (.safetensors or .pth); a head of another size is re-initialised." };
         var freeze = new Option<string?>("--freeze") { Description = "'backbone' trains only the classifier head." };
         var maxTrain = new Option<int?>("--max-train") { Description = "Use only the first N training images (quick runs)." };
+        var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on only the first N test images (quick runs)." };
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--output") { Description = "Run folder (default runs/<model>-<dataset>-<time>)." };
@@ -48,12 +49,12 @@ public static class TrainCommand
         var cmd = new Command("train", "Train a classification model (default: the compact CNN on Fashion-MNIST).")
         {
             model, dataset, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
-            loss, classWeights, sampler, pretrained, freeze, maxTrain, workers, seed, output, resume, json, verbose,
+            loss, classWeights, sampler, pretrained, freeze, maxTrain, maxTest, workers, seed, output, resume, json, verbose,
         };
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
             bool asJson = r.GetValue(json);
-            var data = ClassificationDatasets.Load(r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(maxTrain));
+            var data = ClassificationDatasets.Load(r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(maxTrain), r.GetValue(maxTest));
             Report(asJson, "data", data.Description, new() { ["dataset"] = data.Name, ["source"] = data.Train.Source.Kind.ToString(), ["path"] = data.Train.Source.Path,
                 ["train"] = data.Train.Count, ["test"] = data.Test.Count });
             if (data.Train.Source.Kind == DatasetSourceKind.BundledSample && !asJson)

@@ -17,8 +17,8 @@ public static class ClassificationDatasets
 {
     public static IReadOnlyList<string> Names { get; } = ["fashion-mnist", "mnist", "cifar-10"];
 
-    /// <summary>Loads a named dataset (see <see cref="Names"/>), optionally keeping only the first <paramref name="maxTrain"/> training images.</summary>
-    public static ClassificationData Load(string name, string? path = null, int? maxTrain = null)
+    /// <summary>Loads a named dataset (see <see cref="Names"/>), optionally keeping only the first training and test images (quick runs).</summary>
+    public static ClassificationData Load(string name, string? path = null, int? maxTrain = null, int? maxTest = null)
     {
         var data = name.ToLowerInvariant() switch
         {
@@ -29,7 +29,9 @@ public static class ClassificationDatasets
                 [0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616], Flip: true),
             _ => throw new ArgumentException($"Unknown dataset '{name}'. Valid datasets: {string.Join(", ", Names)}."),
         };
-        return maxTrain is { } n ? data with { Train = data.Train.Head(n) } : data;
+        if (maxTrain is { } n) data = data with { Train = data.Train.Head(n) };
+        if (maxTest is { } m) data = data with { Test = data.Test.Head(m) };
+        return data;
     }
 
     /// <summary>Class weights N / (C n_c) from label frequencies (class imbalance), 0 for absent classes.</summary>
