@@ -70,4 +70,17 @@ public static class ImageFixtures
         for (int i = 0; i < n; i++) px16[i] = (ushort)(i % 5 == 0 ? rng.Next(65536) : i * 97);
         return new Image(width, height, color, px16);
     }
+
+    /// <summary>When $FOVEA_IMAGE_DUMP names a folder, writes an encoded file there with a .json of the pixels it
+    /// should decode to, for tools/fixtures/check_image_output.py (which reads them with PIL).</summary>
+    public static void Dump(string fileName, Image decoded, byte[] encoded)
+    {
+        var dir = Environment.GetEnvironmentVariable("FOVEA_IMAGE_DUMP");
+        if (string.IsNullOrEmpty(dir)) return;
+        Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, fileName), encoded);
+        var samples = decoded.BitDepth == 8 ? decoded.Pixels.Select(b => (int)b).ToArray() : decoded.Pixels16!.Select(v => (int)v).ToArray();
+        File.WriteAllText(Path.Combine(dir, fileName + ".json"), System.Text.Json.JsonSerializer.Serialize(
+            new { width = decoded.Width, height = decoded.Height, channels = decoded.Channels, bitDepth = decoded.BitDepth, samples }));
+    }
 }

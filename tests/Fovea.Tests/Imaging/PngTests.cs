@@ -1,6 +1,6 @@
 // PNG codec tests: decoding every colour type x bit depth (plain, Adam7, tRNS, split IDAT, all five filters) equals
 // PIL's pixels (fixtures from tools/fixtures/gen_images.py); encode -> decode round trips; corrupt input messages.
-// Our encoder's output was checked readable by PIL with tools/fixtures/check_png_output.py (run it on the files this
+// Our encoder's output was checked readable by PIL with tools/fixtures/check_image_output.py (run it on the files this
 // class writes when FOVEA_IMAGE_DUMP names a folder).
 using System.Buffers.Binary;
 using System.Security.Cryptography;
@@ -50,7 +50,7 @@ public class PngTests
             var image = ImageFixtures.Random(w, h, color, depth, seed: w * 31 + h);
             var png = PngEncoder.Encode(image);
             ImageFixtures.AssertSame(image, PngDecoder.Decode(png), $"{color} {depth}-bit {w}x{h}");
-            Dump($"random_{color}_{depth}_{w}x{h}", image, png);
+            ImageFixtures.Dump($"random_{color}_{depth}_{w}x{h}.png", PngDecoder.Decode(png), png);
         }
     }
 
@@ -268,17 +268,5 @@ public class PngTests
             checkedFiles++;
         }
         Assert.True(checkedFiles > 0, "no skimage PNG found");
-    }
-
-    /// <summary>Writes our encodings to $FOVEA_IMAGE_DUMP (when set) for tools/fixtures/check_png_output.py.</summary>
-    private static void Dump(string name, Image image, byte[] png)
-    {
-        var dir = Environment.GetEnvironmentVariable("FOVEA_IMAGE_DUMP");
-        if (string.IsNullOrEmpty(dir)) return;
-        Directory.CreateDirectory(dir);
-        File.WriteAllBytes(Path.Combine(dir, name + ".png"), png);
-        var samples = image.BitDepth == 8 ? image.Pixels.Select(b => (int)b).ToArray() : image.Pixels16!.Select(v => (int)v).ToArray();
-        File.WriteAllText(Path.Combine(dir, name + ".json"),
-            JsonSerializer.Serialize(new { image.Width, image.Height, image.Channels, image.BitDepth, samples }));
     }
 }
