@@ -1,6 +1,8 @@
 // Helpers shared by the image codecs: error messages that name the file, the part and the byte offset; atomic file
 // writes; the CRC-32 of PNG chunks.
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Fovea.Imaging.Codecs;
 
@@ -57,16 +59,18 @@ internal static class Crc32
     /// <summary>Continues a running (pre-inverted) CRC over <paramref name="data"/>.</summary>
     public static uint Update(uint crc, ReadOnlySpan<byte> data)
     {
-        var t = Table;
+        ref uint t = ref MemoryMarshal.GetArrayDataReference(Table);   // indices below are all < 8 * 256
         while (data.Length >= 8)
         {
             uint a = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc;
             uint b = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
-            crc = t[7 * 256 + (a & 0xFF)] ^ t[6 * 256 + ((a >> 8) & 0xFF)] ^ t[5 * 256 + ((a >> 16) & 0xFF)] ^ t[4 * 256 + (a >> 24)]
-                ^ t[3 * 256 + (b & 0xFF)] ^ t[2 * 256 + ((b >> 8) & 0xFF)] ^ t[256 + ((b >> 16) & 0xFF)] ^ t[b >> 24];
+            crc = Unsafe.Add(ref t, 7 * 256 + (int)(a & 0xFF)) ^ Unsafe.Add(ref t, 6 * 256 + (int)((a >> 8) & 0xFF))
+                ^ Unsafe.Add(ref t, 5 * 256 + (int)((a >> 16) & 0xFF)) ^ Unsafe.Add(ref t, 4 * 256 + (int)(a >> 24))
+                ^ Unsafe.Add(ref t, 3 * 256 + (int)(b & 0xFF)) ^ Unsafe.Add(ref t, 2 * 256 + (int)((b >> 8) & 0xFF))
+                ^ Unsafe.Add(ref t, 256 + (int)((b >> 16) & 0xFF)) ^ Unsafe.Add(ref t, (int)(b >> 24));
             data = data[8..];
         }
-        foreach (byte x in data) crc = t[(crc ^ x) & 0xFF] ^ (crc >> 8);
+        foreach (byte x in data) crc = Unsafe.Add(ref t, (int)((crc ^ x) & 0xFF)) ^ (crc >> 8);
         return crc;
     }
 }
