@@ -85,11 +85,8 @@ public static class ImageIO
         };
     }
 
-    // JPEG: see Codecs/Jpeg (written separately). The lead wires these two up: DecodeJpeg to
-    // Fovea.Imaging.Codecs.JpegDecoder.Decode(data, name), EncodeJpeg to the JPEG encoder with the quality.
-    private static Image DecodeJpeg(ReadOnlySpan<byte> data, string? name) =>
-        throw new NotSupportedException($"{name ?? "image data"}: JPEG decoder not available");
+    // JPEG lives in Codecs/Jpeg: EXIF orientation is applied on decode; 4:2:0 subsampling on encode.
+    private static Image DecodeJpeg(ReadOnlySpan<byte> data, string? name) => Codecs.JpegDecoder.Decode(data, name);
 
-    private static byte[] EncodeJpeg(Image image, int quality) =>
-        throw new NotSupportedException("JPEG encoder not available");
+    private static byte[] EncodeJpeg(Image image, int quality) => Codecs.JpegEncoder.Encode(image, quality);
 }
