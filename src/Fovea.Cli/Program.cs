@@ -7,4 +7,6 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ImageCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 return root.Parse(args).Invoke();

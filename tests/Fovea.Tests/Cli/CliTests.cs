@@ -39,6 +39,23 @@ public class CliTests
             (code, output, err) = Run(EvalCommand.Create(), "eval", dir, dir, "--tta", "--json");
             Assert.True(code == 0, err + output);
             using (var doc = JsonDocument.Parse(output)) Assert.InRange(doc.RootElement.GetProperty("accuracy").GetDouble(), 0.3, 1.0);
+
+            // Two test images as PNG and JPEG files, then as a .npy batch.
+            var test = Fovea.Data.FashionMnist.Load(Fovea.Data.DatasetSplit.Test);
+            string png = Path.Combine(dir, "a.png"), jpg = Path.Combine(dir, "b.jpg"), npy = Path.Combine(dir, "x.npy"), probs = Path.Combine(dir, "p.npy");
+            Fovea.Imaging.ImageIO.Write(new Fovea.Imaging.Image(28, 28, Fovea.Imaging.ColorSpace.Gray, test.Pixels(0).ToArray()), png);
+            Fovea.Imaging.ImageIO.Write(new Fovea.Imaging.Image(28, 28, Fovea.Imaging.ColorSpace.Gray, test.Pixels(1).ToArray()), jpg, 95);
+            (code, output, err) = Run(PredictCommand.Create(), "predict", png, jpg, "--model", dir, "--top-k", "2", "--json");
+            Assert.True(code == 0, err + output);
+            var lines = output.Trim().Split('\n');
+            Assert.Equal(2, lines.Length);
+            using (var doc = JsonDocument.Parse(lines[0])) Assert.Equal(2, doc.RootElement.GetProperty("top").GetArrayLength());
+            Fovea.IO.Npy.Save(npy, Tensor.Randn([3, 1, 28, 28]));
+            (code, output, err) = Run(PredictCommand.Create(), "predict", "--model", dir, "--input", npy, "--output", probs);
+            Assert.True(code == 0, err + output);
+            var p = Fovea.IO.Npy.Load(probs);
+            Assert.Equal(new[] { 3, 10 }, p.ShapeArray);
+            Assert.All(p.Sum(1).ToArray<float>(), v => Assert.Equal(1f, v, 1e-4f));
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }

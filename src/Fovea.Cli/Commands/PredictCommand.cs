@@ -1,0 +1,87 @@
+// `fovea predict IMAGES... --model RUN`: top-k classes per image (several --model = an ensemble), or
+// `--input x.npy --output y.npy` to run a raw (N, C, H, W) tensor through the model and save the probabilities.
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Fovea.Imaging;
+using Fovea.IO;
+using Fovea.Training;
+
+namespace Fovea.Cli.Commands;
+
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP, PPM/PGM, GIF).", Arity = ArgumentArity.ZeroOrMore };
+        var models = new Option<string[]>("--model") { Description = "Run folder or .safetensors from fovea train; repeat for an ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var topK = new Option<int>("--top-k") { Description = "Classes to show per image.", DefaultValueFactory = _ => 3 };
+        var input = new Option<string?>("--input") { Description = "A .npy tensor (N, C, H, W) or (C, H, W), already normalised, instead of images." };
+        var output = new Option<string?>("--output") { Description = "Write the (N, classes) probabilities to this .npy file." };
+        var tta = new Option<bool>("--tta") { Description = "Average with the horizontally flipped image." };
+        var json = new Option<bool>("--json") { Description = "Machine-readable JSON lines." };
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors." };
+        var cmd = new Command("predict", "Classify images (or a .npy tensor) with trained models.") { images, models, topK, input, output, tta, json, verbose };
+        cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
+        {
+            var loaded = r.GetValue(models)!.Select(TrainedModel.Load).ToList();
+            var first = loaded[0];
+            var ensemble = new Ensemble(loaded.Select(m => m.Model).ToList(), flipTta: r.GetValue(tta));
+            var files = r.GetValue(images) ?? [];
+            Tensor batch;
+            string[] names;
+            if (r.GetValue(input) is { } npy)
+            {
+                batch = Npy.Load(npy).To(DType.Float32);
+                if (batch.Rank == 3) batch = batch.Unsqueeze(0);
+                names = Enumerable.Range(0, batch.Size(0)).Select(i => $"{Path.GetFileName(npy)}[{i}]").ToArray();
+            }
+            else
+            {
+                if (files.Length == 0) throw new ArgumentException("predict: give image files or --input x.npy.");
+                batch = Tensor.Stack(files.Select(f => Preprocess(ImageIO.Read(f), first)).ToList());
+                names = files;
+            }
+            using var probs = ensemble.PredictProba(batch);
+            if (r.GetValue(output) is { } outPath) Npy.Save(outPath, probs);
+            int k = Math.Clamp(r.GetValue(topK), 1, first.Classes.Count), classes = first.Classes.Count;
+            var p = probs.ToArray<float>();
+            for (int i = 0; i < names.Length; i++)
+            {
+                var top = Enumerable.Range(0, classes).OrderByDescending(c => p[i * classes + c]).Take(k).Select(c => (Class: first.Classes[c], P: p[i * classes + c])).ToList();
+                if (r.GetValue(json))
+                    Console.WriteLine(JsonSerializer.Serialize(new { input = names[i], top = top.Select(t => new { label = t.Class, probability = t.P }) }));
+                else
+                    Console.WriteLine($"{names[i]}: " + string.Join(", ", top.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Class} {t.P:P1}"))));
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>An image as the model's input: its channel count (gray by luma, or RGB), its size (bilinear) and its normalisation.</summary>
+    internal static Tensor Preprocess(Image image, TrainedModel m)
+    {
+        if (image.BitDepth != 8) throw new ArgumentException($"predict: {image}: 16-bit images are not supported; convert to 8 bits first.");
+        int h = image.Height, w = image.Width, c = image.Channels;
+        var chw = new float[m.InChannels * h * w];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int s = (y * w + x) * c;
+                float r = image.Pixels[s], g = c >= 3 ? image.Pixels[s + 1] : r, b = c >= 3 ? image.Pixels[s + 2] : r;
+                if (m.InChannels == 1) chw[y * w + x] = c >= 3 ? (r * 299 + g * 587 + b * 114) / 1000f : r;
+                else
+                {
+                    chw[y * w + x] = r;
+                    chw[h * w + y * w + x] = g;
+                    chw[2 * h * w + y * w + x] = b;
+                }
+            }
+        var t = Tensor.FromArray(chw, 1, m.InChannels, h, w);
+        if (h != m.Height || w != m.Width) t = Tensor.Interpolate(t, (m.Height, m.Width), mode: "bilinear", alignCorners: false);
+        var mean = Tensor.FromArray(m.Mean.Select(v => (float)(v * 255)).ToArray(), 1, m.InChannels, 1, 1);
+        var std = Tensor.FromArray(m.Std.Select(v => (float)(v * 255)).ToArray(), 1, m.InChannels, 1, 1);
+        return ((t - mean) / std).Squeeze(0);
+    }
+}
