@@ -126,6 +126,7 @@ public class BmpNetpbmGifTests
         Assert.Equal("a.pgm: pixel data at offset 11: file ends before the sample 1", Error("P2 2 1 7\n1 "));
         Assert.Equal("a.pgm: header at offset 5: expected the height, found byte 0x78", Error("P5 3 x 255\n"));
         Assert.Equal("a.pgm: header at offset 7: maxval 0 is not in 1..65535", Error("P5 3 2 0\nabcdef"));
+        Assert.Equal("a.pgm: pixel data at offset 18: truncated: 1000000000 samples cannot fit in 5 bytes", Error("P2 40000 25000 255\n1 2 "));
     }
 
     [Fact]

@@ -175,6 +175,14 @@ public class PngTests
         FixCrc(png, 8);
         Assert.Equal("photo.png: IHDR chunk at offset 8: bit depth 3 is not allowed with colour type 2", DecodeError(png));
         Assert.StartsWith("PNG data: ", Assert.Throws<InvalidDataException>(() => PngDecoder.Decode(png)).Message);
+
+        // A header claiming far more pixels than the compressed data can hold fails before anything is allocated.
+        png = Sample();
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 30_000);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 20_000);
+        FixCrc(png, 8);
+        Assert.Matches(@"^photo\.png: IDAT chunk at offset \d+: \d+ bytes of compressed data cannot hold the \d+ bytes of a 30000x20000 image$",
+            DecodeError(png));
     }
 
     /// <summary>Truncations and byte flips anywhere only ever raise InvalidDataException.</summary>

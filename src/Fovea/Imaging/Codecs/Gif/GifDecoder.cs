@@ -40,7 +40,8 @@ public static class GifDecoder
         if (!IsGif(data)) throw err.At("header", 0, "not a GIF file");
         if (data.Length < 13) throw err.At("logical screen descriptor", 6, "truncated");
         int width = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]), height = BinaryPrimitives.ReadUInt16LittleEndian(data[8..]);
-        if (width == 0 || height == 0) throw err.At("logical screen descriptor", 6, $"invalid canvas size {width}x{height}");
+        if (width == 0 || height == 0 || (long)width * height * 4 > Array.MaxLength)
+            throw err.At("logical screen descriptor", 6, $"invalid canvas size {width}x{height}");
         int pos = 13;
         byte[]? global = null;
         if ((data[10] & 0x80) != 0) global = ReadColorTable(data, ref pos, data[10], err, "global colour table");
@@ -125,6 +126,7 @@ public static class GifDecoder
         int left = BinaryPrimitives.ReadUInt16LittleEndian(d), top = BinaryPrimitives.ReadUInt16LittleEndian(d[2..]);
         int w = BinaryPrimitives.ReadUInt16LittleEndian(d[4..]), h = BinaryPrimitives.ReadUInt16LittleEndian(d[6..]);
         int flags = d[8];
+        if ((long)w * h > Array.MaxLength) throw err.At($"{part} descriptor", start, $"{w}x{h} image is too large");
         pos += 9;
         var palette = (flags & 0x80) != 0 ? ReadColorTable(data, ref pos, flags, err, $"{part} local colour table") : global;
         if (palette is null) throw err.At($"{part} descriptor", start, "no local or global colour table");
@@ -133,7 +135,8 @@ public static class GifDecoder
         if (minCode is < 1 or > 11) throw err.At($"{part} data", pos - 1, $"invalid LZW minimum code size {minCode}");
         int dataStart = pos;
         var lzw = GatherSubBlocks(data, ref pos, err, $"{part} data");
-        var indices = new byte[w * h];
+        // A 12-bit code stands for at most 4096 indices, which bounds the buffer by the size of the data.
+        var indices = new byte[Math.Min((long)w * h, (long)lzw.Length * 8 / (minCode + 1) * 4096 + 4096)];
         int count;
         try
         {

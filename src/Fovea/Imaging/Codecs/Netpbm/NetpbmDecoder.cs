@@ -35,6 +35,9 @@ public static class NetpbmDecoder
         var color = rgb ? ColorSpace.Rgb : ColorSpace.Gray;
         if ((long)width * height * (int)color > Array.MaxLength) throw err.At("header", sizeAt, $"{width}x{height} image is too large");
         int count = width * height * (int)color;
+        // Plain files spend at least one byte per sample: refuse before allocating when the data cannot hold them.
+        if (kind is 1 or 2 or 3 && count > data.Length - pos)
+            throw err.At("pixel data", pos, $"truncated: {count} samples cannot fit in {data.Length - pos} bytes");
         switch (kind)
         {
             case 1: return Bitmap(width, height, PlainBits(data, pos, count, err));

@@ -180,8 +180,11 @@ public static class PngDecoder
             int pw = PassSize(h.Width, p.X0, p.Dx), ph = PassSize(h.Height, p.Y0, p.Dy);
             if (pw > 0) rawSize += ph * (1 + h.RowBytes(pw));
         }
-        var writer = new RowWriter(h, file, data, err);
         if (rawSize > Array.MaxLength) throw err.General($"{h.Width}x{h.Height} image is too large");
+        // Deflate expands at most ~1032:1; refuse before allocating when the data cannot hold the image.
+        if (rawSize > 1040L * idatLength + 1024)
+            throw err.At("IDAT chunk", file.FirstIdat, $"{idatLength} bytes of compressed data cannot hold the {rawSize} bytes of a {h.Width}x{h.Height} image");
+        var writer = new RowWriter(h, file, data, err);
         var raw = ArrayPool<byte>.Shared.Rent((int)rawSize);
         try
         {
@@ -224,7 +227,7 @@ public static class PngDecoder
             using var z = new ZLibStream(ms, CompressionMode.Decompress);
             got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)   // IOException: ZLibException
         {
             throw err.At("IDAT chunk", firstIdat, $"corrupt zlib data ({e.Message})", e);
         }
