@@ -115,8 +115,9 @@ public static class TrainCommand
             var result = trainer.LastValidation ?? trainer.Evaluate(test);
             folder.WriteSummary(history, result, data.Classes, new() { ["model"] = modelName, ["dataset"] = data.Name, ["train_images"] = seen,
                 ["wall_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1) });
+            folder.WritePredictionGrid(result, data.Classes, i => data.Test.ToImage(i));
             Report(asJson, "done", $"test accuracy {result.Accuracy:P2} after {history.Epochs.Count} epochs ({history.StopReason}) in {clock.Elapsed.TotalSeconds:F0} s\n" +
-                $"run folder: {runDir} (last.safetensors, best.safetensors, last.ckpt, metrics.csv, summary.json, loss.svg, accuracy.svg, confusion_matrix.svg)",
+                $"run folder: {runDir} (last.safetensors, best.safetensors, last.ckpt, metrics.csv, summary.json, loss.svg, accuracy.svg, confusion_matrix.svg, roc.svg, precision_recall.svg, predictions.svg)",
                 new() { ["test_acc"] = result.Accuracy, ["test_loss"] = result.Loss, ["epochs"] = history.Epochs.Count, ["stop_reason"] = history.StopReason,
                     ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1), ["run"] = runDir });
             return 0;

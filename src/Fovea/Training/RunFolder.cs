@@ -65,9 +65,62 @@ public sealed class RunFolder : ITrainerCallback
             summary["per_class_f1"] = classNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => report.F1[p.i]);
             var cm = Metrics.Classification.ConfusionMatrix(test.Targets, test.Predictions, test.NumClasses);
             SvgChart.Save(File("confusion_matrix.svg"), SvgChart.ConfusionMatrix(cm, classNames));
+            summary["roc_auc_ovr"] = Metrics.Ranking.RocAucOvr(test.Targets, test.Probabilities, test.NumClasses);
+            summary["pr_auc_ovr"] = Metrics.Ranking.AveragePrecisionOvr(test.Targets, test.Probabilities, test.NumClasses);
+            WriteOneVsRestCurves(test, classNames);
         }
         if (extra != null) foreach (var (k, v) in extra) summary[k] = v;
         WriteAtomic("summary.json", JsonSerializer.Serialize(summary, Indented));
+    }
+
+    // ROC and precision-recall curves, one line per class (one-vs-rest).
+    private void WriteOneVsRestCurves(EvaluationResult test, IReadOnlyList<string> classNames)
+    {
+        int n = test.Targets.Length, k = test.NumClasses;
+        var roc = new List<Series>();
+        var pr = new List<Series>();
+        var scores = new float[n];
+        var truth = new bool[n];
+        for (int c = 0; c < k; c++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                scores[i] = test.Probabilities[i * k + c];
+                truth[i] = test.Targets[i] == c;
+            }
+            if (!truth.Contains(true) || !truth.Contains(false)) continue;
+            var r = Metrics.Ranking.RocCurve(truth, scores);
+            roc.Add(new Series(classNames[c], r.X, r.Y));
+            var p = Metrics.Ranking.PrecisionRecallCurve(truth, scores);
+            pr.Add(new Series(classNames[c], p.X, p.Y));
+        }
+        SvgChart.Save(File("roc.svg"), SvgChart.LineChart("ROC (one vs rest)", "false positive rate", "true positive rate", roc, (0, 1), (0, 1), diagonal: true));
+        SvgChart.Save(File("precision_recall.svg"), SvgChart.LineChart("Precision-recall (one vs rest)", "recall", "precision", pr, (0, 1), (0, 1)));
+    }
+
+    /// <summary>
+    /// A grid of test images (SVG with embedded PNGs) captioned with the true and predicted labels, wrong ones in red.
+    /// <paramref name="image"/>(i) gives test image i as an 8-bit image.
+    /// </summary>
+    public void WritePredictionGrid(EvaluationResult test, IReadOnlyList<string> classNames, Func<int, Imaging.Image> image, int count = 32, int columns = 8)
+    {
+        count = Math.Min(count, test.Targets.Length);
+        const int Cell = 96, Caption = 30;
+        int rows = (count + columns - 1) / columns;
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{columns * Cell}\" height=\"{rows * (Cell + Caption)}\" font-family=\"sans-serif\" font-size=\"10\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        for (int i = 0; i < count; i++)
+        {
+            int x = i % columns * Cell, y = i / columns * (Cell + Caption);
+            var png = Convert.ToBase64String(Imaging.ImageIO.Encode(image(i), "png"));
+            bool right = test.Targets[i] == test.Predictions[i];
+            string Esc(string t) => System.Net.WebUtility.HtmlEncode(t);
+            svg.Append(CultureInfo.InvariantCulture, $"<image x=\"{x + 8}\" y=\"{y + 4}\" width=\"{Cell - 16}\" height=\"{Cell - 16}\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{png}\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + Cell / 2}\" y=\"{y + Cell - 2}\" text-anchor=\"middle\">true: {Esc(classNames[test.Targets[i]])}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + Cell / 2}\" y=\"{y + Cell + 12}\" text-anchor=\"middle\" fill=\"{(right ? "#2ca02c" : "#d62728")}\">pred: {Esc(classNames[test.Predictions[i]])}</text>\n");
+        }
+        svg.Append("</svg>\n");
+        WriteAtomic("predictions.svg", svg.ToString());
     }
 
     private void WriteCurves()

@@ -85,6 +85,18 @@ public abstract class InMemoryImageDataset : IDataset<ImageSample>
         return new ImageSample(f, _labels[index]);
     }
 
+    /// <summary>Image <paramref name="index"/> as an 8-bit <see cref="Imaging.Image"/> (gray or RGB, HWC).</summary>
+    public Imaging.Image ToImage(int index)
+    {
+        var src = Pixels(index);
+        if (Channels is not (1 or 3)) throw new InvalidOperationException($"{GetType().Name}.ToImage: {Channels} channels; only gray and RGB images convert.");
+        var hwc = new byte[src.Length];
+        int plane = Height * Width;
+        for (int p = 0; p < plane; p++)
+            for (int c = 0; c < Channels; c++) hwc[p * Channels + c] = src[c * plane + p];
+        return new Imaging.Image(Width, Height, Channels == 1 ? Imaging.ColorSpace.Gray : Imaging.ColorSpace.Rgb, hwc);
+    }
+
     /// <summary>All images as one (N, C, H, W) uint8 tensor.</summary>
     public Tensor ImagesTensor() => Tensor.FromArray(_pixels, Count, Channels, Height, Width);
 
