@@ -211,7 +211,8 @@ public static class ColorOps
         {
             int lo = 255, hi = 0;
             for (int i = 0; i < n; i++) { int v = im.Pixels[i * c + ch]; lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
-            float min = lo, scale = 255f / (hi - lo);
+            // Python's bound / tensor is tensor.reciprocal() * bound in PyTorch.
+            float min = lo, scale = 1f / (hi - lo) * 255f;
             if (!float.IsFinite(scale)) { min = 0; scale = 1; }
             for (int i = 0; i < n; i++)
                 outIm.Pixels[i * c + ch] = (byte)Math.Clamp((im.Pixels[i * c + ch] - min) * scale, 0f, 255f);
