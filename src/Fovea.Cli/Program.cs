@@ -9,4 +9,5 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(AugmentCommand.Create());
 return root.Parse(args).Invoke();

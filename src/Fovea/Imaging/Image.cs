@@ -1,5 +1,5 @@
 // An image in memory: interleaved pixels (HWC), 8 or 16 bits per sample, 1-4 channels. The codecs produce and consume
-// it; the tensor conversions (Imaging/ImageTensor.cs) and the augmentation library work on it.
+// it; the tensor conversions (Data/Augmentation/ImageTensor.cs) and the augmentation library work on it.
 namespace Fovea.Imaging;
 
 /// <summary>Channel layout of an <see cref="Image"/>.</summary>

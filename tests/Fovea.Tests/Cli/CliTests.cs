@@ -61,6 +61,30 @@ public class CliTests
     }
 
     [Fact]
+    public void ImageConvertAndAugmentPreview()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fovea-cli-img-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var pixels = new byte[40 * 30 * 3];
+            for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);
+            string png = Path.Combine(dir, "in.png"), bmp = Path.Combine(dir, "out.bmp"), grid = Path.Combine(dir, "grid.png");
+            Fovea.Imaging.ImageIO.Write(new Fovea.Imaging.Image(40, 30, Fovea.Imaging.ColorSpace.Rgb, pixels), png);
+            var (code, output, err) = Run(ImageCommand.Create(), "image", "convert", png, bmp);
+            Assert.True(code == 0, err + output);
+            Assert.Equal(pixels, Fovea.Imaging.ImageIO.Read(bmp).Pixels);
+            (code, output, err) = Run(AugmentCommand.Create(), "augment", png, "--pipeline", "rrc:24,hflip,jitter:0.3", "--preview", grid, "--rows", "2", "--cols", "3");
+            Assert.True(code == 0, err + output);
+            Assert.True(Fovea.Imaging.ImageIO.Read(grid).Width > 3 * 24);
+            (code, _, err) = Run(AugmentCommand.Create(), "augment", png, "--pipeline", "spin:3", "--preview", grid);
+            Assert.Equal(1, code);
+            Assert.Contains("Unknown augmentation step 'spin'", err);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void BadInputIsOneClearLine()
     {
         var (code, _, err) = Run(TrainCommand.Create(), "train", "--model", "resnet19", "--max-train", "64", "--max-test", "64");
