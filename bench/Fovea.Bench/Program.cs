@@ -8,6 +8,7 @@ var commands = new Dictionary<string, Func<string[], int>>
     ["conv2d"] = Conv2dBench.Run,
     ["train-cnn"] = TrainCnnBench.Run,
     ["ops"] = OpsBench.Run,
+    ["jpeg-loader"] = JpegLoaderBench.Run,
     ["loader"] = LoaderBench.Run,
 };
 

@@ -1,0 +1,74 @@
+// `jpeg-loader [--images N] [--workers W]`: the loader's JPEG path: decode + random resized crop to 224 + horizontal
+// flip + normalise to a float batch, from JPEG files in memory made from skimage's photos (or synthetic images).
+// Reports images/s and images/s per worker thread (the target is 300 per core).
+using System.Diagnostics;
+using Fovea.Data;
+using Fovea.Data.Augmentation;
+using Fovea.Imaging;
+using Fovea.Imaging.Codecs;
+using Fovea.Random;
+
+namespace Fovea.Bench;
+
+internal static class JpegLoaderBench
+{
+    private sealed class JpegFiles(List<byte[]> files) : IDataset<byte[]>
+    {
+        public int Count => files.Count;
+        public byte[] Get(int index) => files[index];
+    }
+
+    public static int Run(string[] args)
+    {
+        int images = Arg(args, "--images", 512), workers = Arg(args, "--workers", 1);
+        var sources = Photos();
+        var files = Enumerable.Range(0, images).Select(i => sources[i % sources.Count]).ToList();
+        var pipeline = new Compose(new RandomResizedCrop(224), new HorizontalFlip());
+        // Collation does the per-sample work on the loader's thread: decode, crop-resize, flip, normalise, stack.
+        var realLoader = new DataLoader<byte[], Tensor>(new JpegFiles(files), 32,
+            batch => Tensor.Stack(batch.Select(b => ImageTensor.ToTensor(pipeline.Apply(new AugmentSample(JpegDecoder.Decode(b)), new Generator((ulong)b.Length)).Image,
+                normalize: true)).ToList()),
+            numWorkers: workers, shuffle: true, seed: 1);
+        foreach (var b in realLoader.Epoch(0).Take(2)) b.Dispose();   // warm-up
+        var sw = Stopwatch.StartNew();
+        int n = 0;
+        foreach (var b in realLoader.Epoch(1)) { n += b.Size(0); b.Dispose(); }
+        double s = sw.Elapsed.TotalSeconds;
+        Measure.Print(new()
+        {
+            ["bench"] = "jpeg-loader", ["images"] = n, ["source_size"] = $"{sources.Count} photos", ["workers"] = Math.Max(1, workers),
+            ["images_per_s"] = Math.Round(n / s, 1), ["images_per_s_per_worker"] = Math.Round(n / s / Math.Max(1, workers), 1),
+        });
+        return 0;
+    }
+
+    // JPEGs (quality 90) of skimage's colour photos cropped to at most 320x320, or synthetic ones when skimage is absent.
+    private static List<byte[]> Photos()
+    {
+        const string dir = "/usr/lib/python3/dist-packages/skimage/data";
+        var list = new List<byte[]>();
+        if (Directory.Exists(dir))
+            foreach (var f in Directory.GetFiles(dir, "*.png").Concat(Directory.GetFiles(dir, "*.jpg")).Order())
+            {
+                Image im;
+                try { im = ImageIO.Read(f); } catch (Exception) { continue; }
+                if (im.Color != ColorSpace.Rgb || im.BitDepth != 8 || im.Width < 224 || im.Height < 224) continue;
+                int w = Math.Min(320, im.Width), h = Math.Min(320, im.Height);
+                var crop = GeometricOps.Crop(new AugmentSample(im), (im.Width - w) / 2, (im.Height - h) / 2, w, h).Image;
+                list.Add(JpegEncoder.Encode(crop, 90));
+            }
+        if (list.Count == 0)
+        {
+            var px = new byte[320 * 320 * 3];
+            for (int i = 0; i < px.Length; i++) px[i] = (byte)(i * 31 % 253);
+            list.Add(JpegEncoder.Encode(new Image(320, 320, ColorSpace.Rgb, px), 90));
+        }
+        return list;
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+    }
+}
