@@ -10,4 +10,5 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(AugmentCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

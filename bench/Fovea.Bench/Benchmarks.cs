@@ -1,0 +1,31 @@
+// The benchmark registry, shared by `dotnet run --project bench/Fovea.Bench -- NAME` and `fovea bench NAME`. Each
+// benchmark prints JSON lines, with the peer's figure from the same run where the peer is installed (../shared/peers).
+namespace Fovea.Bench;
+
+public static class Benchmarks
+{
+    private static readonly Dictionary<string, (Func<string[], int> Run, string About)> All = new()
+    {
+        ["matmul"] = (MatmulBench.Run, "float32 square GEMM GFLOP/s [N...] [--peer]"),
+        ["conv2d"] = (Conv2dBench.Run, "ResNet-18 3x3 convolutions, forward + backward [--batch B] [--peer]"),
+        ["train-cnn"] = (TrainCnnBench.Run, "reference CNN training throughput [--steps S] [--batch B] [--peer]"),
+        ["ops"] = (OpsBench.Run, "per-op forward/backward time of the reference CNN [--batch B]"),
+        ["loader"] = (LoaderBench.Run, "28x28 IDX images through the loader (flip + normalise)"),
+        ["jpeg-loader"] = (JpegLoaderBench.Run, "JPEG decode + random resized crop + flip + normalise [--workers W]"),
+    };
+
+    /// <summary>Benchmark names with a line about each.</summary>
+    public static IEnumerable<(string Name, string About)> List => All.Select(kv => (kv.Key, kv.Value.About));
+
+    /// <summary>Runs benchmark args[0] with the remaining arguments; prints usage and returns 2 for an unknown name.</summary>
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || !All.TryGetValue(args[0], out var b))
+        {
+            Console.Error.WriteLine("usage: bench <name> [args]; benchmarks:");
+            foreach (var (name, about) in List) Console.Error.WriteLine($"  {name,-12} {about}");
+            return 2;
+        }
+        return b.Run(args[1..]);
+    }
+}
