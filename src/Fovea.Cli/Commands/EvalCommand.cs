@@ -27,7 +27,7 @@ public static class EvalCommand
             var loaded = r.GetValue(models)!.Select(TrainedModel.Load).ToList();
             var first = loaded[0];
             string name = r.GetValue(dataset) ?? DatasetOf(r.GetValue(models)![0]);
-            var data = ClassificationDatasets.Load(name, r.GetValue(dataPath));
+            var data = ClassificationDatasets.Load(name, r.GetValue(dataPath), imageSize: first.Height);
             if (data.Classes.Count != first.Classes.Count)
                 throw new ArgumentException($"{name} has {data.Classes.Count} classes but the model predicts {first.Classes.Count}.");
             var ensemble = new Ensemble(loaded.Select(m => m.Model).ToList(), r.GetValue(vote) ? EnsembleMode.Vote : EnsembleMode.Mean, r.GetValue(tta));

@@ -20,7 +20,8 @@ public static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model name (see `fovea info --models`).", DefaultValueFactory = _ => DefaultModel };
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist or cifar-10.", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar-10, or a folder of class folders (ImageFolder layout).", DefaultValueFactory = _ => "fashion-mnist" };
+        var imageSize = new Option<int>("--image-size") { Description = "Side images from a folder are resized to.", DefaultValueFactory = _ => 64 };
         var dataPath = new Option<string?>("--data") { Description = "Folder holding the dataset's files (otherwise FOVEA_DATA, ~/.fovea/datasets, /usr/share/datasets, the bundled sample)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => DefaultEpochs };
         var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 128 };
@@ -48,13 +49,13 @@ public static class TrainCommand
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors." };
         var cmd = new Command("train", "Train a classification model (default: the compact CNN on Fashion-MNIST).")
         {
-            model, dataset, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
+            model, dataset, imageSize, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
             loss, classWeights, sampler, pretrained, freeze, maxTrain, maxTest, workers, seed, output, resume, json, verbose,
         };
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
             bool asJson = r.GetValue(json);
-            var data = ClassificationDatasets.Load(r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(maxTrain), r.GetValue(maxTest));
+            var data = ClassificationDatasets.Load(r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(maxTrain), r.GetValue(maxTest), r.GetValue(imageSize));
             Report(asJson, "data", data.Description, new() { ["dataset"] = data.Name, ["source"] = data.Train.Source.Kind.ToString(), ["path"] = data.Train.Source.Path,
                 ["train"] = data.Train.Count, ["test"] = data.Test.Count });
             if (data.Train.Source.Kind == DatasetSourceKind.BundledSample && !asJson)
@@ -92,7 +93,7 @@ public static class TrainCommand
             var train = ImageClassificationData.Loader(data.Train, r.GetValue(batch), train: true, data.Mean, data.Std, options.Seed, r.GetValue(workers), data.Flip, trainSampler);
             var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std);
 
-            var config = new Dictionary<string, object?> { ["model"] = modelName, ["dataset"] = data.Name, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels, ["image_size"] = new[] { data.Train.Height, data.Train.Width },
+            var config = new Dictionary<string, object?> { ["model"] = modelName, ["dataset"] = Directory.Exists(r.GetValue(dataset)!) ? Path.GetFullPath(r.GetValue(dataset)!) : data.Name, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels, ["image_size"] = new[] { data.Train.Height, data.Train.Width },
                 ["mean"] = data.Mean, ["std"] = data.Std, ["batch_size"] = r.GetValue(batch), ["options"] = options with { ClassWeights = options.ClassWeights } };
             var trainer = new Trainer(net, options) { Config = JsonSerializer.Serialize(config) };
             var folder = new RunFolder(runDir, config) { Append = resumeFrom != null };

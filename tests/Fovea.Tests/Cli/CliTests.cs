@@ -61,6 +61,40 @@ public class CliTests
     }
 
     [Fact]
+    public void TrainsOnAFolderOfClassFolders()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fovea-cli-folder-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Two classes of 20 PNG and JPEG files: a bright disc at the top or at the bottom of a 40x30 image (flips keep the class).
+            var rng = new System.Random(3);
+            foreach (var (cls, cy) in new[] { ("top", 8), ("bottom", 22) })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, "data", cls));
+                for (int n = 0; n < 20; n++)
+                {
+                    var px = new byte[40 * 30 * 3];
+                    for (int y = 0; y < 30; y++)
+                        for (int x = 0; x < 40; x++)
+                            for (int c = 0; c < 3; c++)
+                                px[(y * 40 + x) * 3 + c] = (byte)((x - 20) * (x - 20) + (y - cy) * (y - cy) < 40 ? 230 : rng.Next(0, 60));
+                    Fovea.Imaging.ImageIO.Write(new Fovea.Imaging.Image(40, 30, Fovea.Imaging.ColorSpace.Rgb, px), Path.Combine(dir, "data", cls, $"{n}{(n % 2 == 0 ? ".png" : ".jpg")}"));
+                }
+            }
+            string run = Path.Combine(dir, "run");
+            var (code, output, err) = Run(TrainCommand.Create(), "train", "--dataset", Path.Combine(dir, "data"), "--image-size", "28", "--epochs", "3",
+                "--batch-size", "8", "--output", run, "--json");
+            Assert.True(code == 0, err + output);
+            var done = output.Split('\n').Single(l => l.Contains("\"event\":\"done\""));
+            using var doc = JsonDocument.Parse(done);
+            Assert.Equal(1.0, doc.RootElement.GetProperty("test_acc").GetDouble());
+            (code, output, err) = Run(EvalCommand.Create(), "eval", run, "--json");
+            Assert.True(code == 0, err + output);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void ImageConvertAndAugmentPreview()
     {
         string dir = Path.Combine(Path.GetTempPath(), "fovea-cli-img-" + Guid.NewGuid().ToString("N"));

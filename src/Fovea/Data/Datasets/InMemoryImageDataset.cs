@@ -112,5 +112,5 @@ public abstract class InMemoryImageDataset : IDataset<ImageSample>
 
 /// <summary>An in-memory image dataset over arrays the caller provides (N·C·H·W uint8 pixels and N labels).</summary>
 public sealed class ImageArrayDataset(byte[] pixels, int[] labels, int channels, int height, int width, IReadOnlyList<string> classes,
-    DatasetSplit split = DatasetSplit.Train, bool asFloat = false)
-    : InMemoryImageDataset(pixels, labels, channels, height, width, classes, new DatasetSource(DatasetSourceKind.Explicit, "(arrays)"), split, asFloat);
+    DatasetSplit split = DatasetSplit.Train, bool asFloat = false, DatasetSource? source = null)
+    : InMemoryImageDataset(pixels, labels, channels, height, width, classes, source ?? new DatasetSource(DatasetSourceKind.Explicit, "(arrays)"), split, asFloat);
