@@ -222,6 +222,64 @@ public class OnnxImportTests
         Assert.Equal(new float[] { -1, 0, 3, 9 }, RunOne("Clip", 7, [x], Float("min", -1)).ToArray<float>());
     }
 
+    [Fact]
+    public void ShapeArithmeticAndIntegerOperators()
+    {
+        Assert.Equal(new long[] { 1, 4, 7 }, RunOne("Range", 13, [Tensor.Scalar(1, DType.Int64), Tensor.Scalar(10, DType.Int64), Tensor.Scalar(3, DType.Int64)]).ToArray<long>());
+        Assert.Equal(new long[] { 3, 4 }, RunOne("Shape", 15, [Tensor.Zeros([2, 3, 4, 5])], Int("start", 1), Int("end", -1)).ToArray<long>());
+        Assert.Equal(new long[] { -3, 3 }, RunOne("Div", 13, [Longs(7, -7), Longs(-2, -2)]).ToArray<long>());
+        Assert.Equal(new long[] { 2, -2 }, RunOne("Mod", 13, [Longs(-7, 7), Longs(3, -3)]).ToArray<long>());
+        Assert.Equal(new float[] { -1, 1 }, RunOne("Mod", 13, [Tensor.From(-7, 7), Tensor.From(3, 3)], Int("fmod", 1)).ToArray<float>());
+        Assert.Equal(new long[] { 1, -1 }, RunOne("Cast", 13, [Tensor.From(1.7f, -1.7f)], Int("to", (long)OnnxDataType.Int64)).ToArray<long>());
+        Assert.Equal(new[] { true, false }, RunOne("Not", 13, [RunOne("Less", 13, [Tensor.From(3, 1), Tensor.From(2, 2)])]).ToArray<bool>());
+        var filled = RunOne("ConstantOfShape", 13, [Longs(2, 3)]);
+        Assert.Equal(new[] { 2, 3 }, filled.Shape.ToArray());
+        Assert.Equal(DType.Float32, filled.DType);
+        var huge = Assert.Throws<InvalidDataException>(() => RunOne("ConstantOfShape", 13, [Longs(1L << 20, 1L << 20)]));
+        Assert.Contains("ConstantOfShape", huge.Message);
+    }
+
+    [Fact]
+    public void IndexingAndLayoutOperators()
+    {
+        var m = Tensor.FromArray(new float[] { 1, 5, 2, 7, 0, 3 }, 2, 3);
+        Assert.Equal(new long[] { 1, 0 }, RunOne("ArgMax", 13, [m], Int("axis", 1), Int("keepdims", 0)).ToArray<long>());
+        var top = RunAll("TopK", 13, [m, Longs(2)], 2);
+        Assert.Equal(new float[] { 5, 2, 7, 3 }, top[0].ToArray<float>());
+        Assert.Equal(new long[] { 1, 2, 0, 2 }, top[1].ToArray<long>());
+        Assert.Equal(new float[] { 1, 5, 2, 1, 5, 2 }, RunOne("Tile", 13, [m.Slice(0, 0, 1), Longs(2, 1)]).ToArray<float>());
+        Assert.Equal(new float[] { 1, 1, 0, 7 }, RunOne("GatherElements", 13, [m, Longs(0, 0, -2, 0).Reshape(2, 2)], Int("axis", 1)).ToArray<float>());
+        Assert.Equal(new float[] { 7, 0, 3 }, RunOne("Gather", 13, [m, Tensor.Scalar(-1, DType.Int64)]).ToArray<float>());
+        var parts = RunAll("Split", 18, [Tensor.Arange(7, DType.Float32)], 3, Int("num_outputs", 3));
+        Assert.Equal(new[] { 3, 3, 1 }, parts.Select(p => p.NumElements));
+        var padded = RunOne("Pad", 18, [m, Longs(1, 2), Tensor.Scalar(9), Longs(1)]);
+        Assert.Equal(new float[] { 9, 1, 5, 2, 9, 9 }, padded.Slice(0, 0, 1).ToArray<float>());
+        var d2s = RunOne("DepthToSpace", 13, [Tensor.Arange(8, DType.Float32).Reshape(1, 8, 1, 1)], Int("blocksize", 2));
+        Assert.Equal(new float[] { 0, 2, 4, 6, 1, 3, 5, 7 }, d2s.ToArray<float>());
+        var crd = RunOne("DepthToSpace", 13, [Tensor.Arange(8, DType.Float32).Reshape(1, 8, 1, 1)], Int("blocksize", 2), Str("mode", "CRD"));
+        Assert.Equal(Tensor.PixelShuffle(Tensor.Arange(8, DType.Float32).Reshape(1, 8, 1, 1), 2).ToArray<float>(), crd.ToArray<float>());
+    }
+
+    [Fact]
+    public void VariadicEinsumUpsampleAndGlobalPools()
+    {
+        var a = Tensor.From(1, 5, 3);
+        var b = Tensor.From(4, 2, 6);
+        Assert.Equal(new float[] { 4, 5, 6 }, RunOne("Max", 13, [a, b, Tensor.From(0, 0, 6)]).ToArray<float>());
+        Assert.Equal(new float[] { 1, 2, 3 }, RunOne("Min", 13, [a, b]).ToArray<float>());
+        Assert.Equal(new float[] { 5, 7, 9 }, RunOne("Sum", 13, [a, b]).ToArray<float>());
+        var x = Tensor.Randn([2, 3], generator: new Fovea.Random.Generator(1));
+        var y = Tensor.Randn([3, 4], generator: new Fovea.Random.Generator(2));
+        Fixture.AssertClose(Tensor.MatMul(x, y), RunOne("Einsum", 13, [x, y], Str("equation", "ij,jk->ik")), 1e-6, 0, "einsum");
+        var img = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 1, 1, 2, 2);
+        var up = RunOne("Upsample", 9, [img, Tensor.From(1, 1, 2, 2)]);
+        Assert.Equal(new float[] { 1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4 }, up.ToArray<float>());
+        Assert.Equal(new float[] { 4 }, RunOne("GlobalMaxPool", 13, [img]).ToArray<float>());
+        Assert.Equal(new float[] { 2.5f }, RunOne("GlobalAveragePool", 13, [img]).ToArray<float>());
+        Assert.Equal(new float[] { 3, 7 }, RunOne("ReduceSum", 13, [img.Reshape(2, 2), Longs(1)], Int("keepdims", 0)).ToArray<float>());
+        Assert.Equal(new float[] { 2, 3 }, RunOne("ReduceMean", 11, [img.Reshape(2, 2)], Ints("axes", 0), Int("keepdims", 0)).ToArray<float>());
+    }
+
     // ------------------------------------------------------------------ errors
 
     [Fact]
@@ -303,12 +361,18 @@ public class OnnxImportTests
     }
 
     /// <summary>Runs one node whose inputs are fed as graph inputs (null: omitted); returns its first output.</summary>
-    private static Tensor RunOne(string op, long opset, Tensor?[] inputs, params OnnxAttribute[] attributes)
+    private static Tensor RunOne(string op, long opset, Tensor?[] inputs, params OnnxAttribute[] attributes) =>
+        RunAll(op, opset, inputs, 1, attributes)[0];
+
+    /// <summary>Runs one node with <paramref name="outputs"/> outputs; returns them in order.</summary>
+    private static Tensor[] RunAll(string op, long opset, Tensor?[] inputs, int outputs, params OnnxAttribute[] attributes)
     {
         var names = inputs.Select((t, i) => t == null ? "" : $"in{i}").ToArray();
-        var m = Graph(opset, [Node(op, names, ["out"], attributes: attributes)], [.. names.Where(n => n.Length > 0)], ["out"]);
+        string[] outNames = [.. Enumerable.Range(0, outputs).Select(i => $"out{i}")];
+        var m = Graph(opset, [Node(op, names, outNames, attributes: attributes)], [.. names.Where(n => n.Length > 0)], outNames);
         var feed = inputs.Select((t, i) => (t, i)).Where(p => p.t != null).ToDictionary(p => $"in{p.i}", p => p.t!);
-        return OnnxModule.FromModel(m).Run(feed)["out"];
+        var result = OnnxModule.FromModel(m).Run(feed);
+        return [.. outNames.Select(n => result[n])];
     }
 
     private static Tensor Longs(params long[] v) => Tensor.FromArray(v, v.Length);

@@ -70,7 +70,7 @@ public sealed class OnnxModule : Module
     }
 
     /// <summary>Builds the module from a parsed model.</summary>
-    public static OnnxModule FromModel(OnnxModel model) => new(model, $"ONNX model '{model.Graph.Name}'");
+    public static OnnxModule FromModel(OnnxModel model) => new(model, model.Graph.Name.Length > 0 ? $"ONNX model '{model.Graph.Name}'" : "ONNX model");
 
     /// <summary>The parsed model this module runs.</summary>
     public OnnxModel Model { get; }
