@@ -134,7 +134,8 @@ internal static partial class OnnxOps
         if (training && ratio > 0)
         {
             using var keep = Tensor.Full(x.ShapeArray, 1 - ratio, x.DType);
-            var mask = Tensor.Bernoulli(keep).Ne(0);
+            using var draws = Tensor.Bernoulli(keep);
+            var mask = draws.Ne(0);
             return [Tensor.Where(mask, x / (1 - ratio), 0.0), mask];
         }
         return c.Wants(1) ? [x.Alias(), Tensor.Full(x.ShapeArray, 1, DType.Bool)] : [x.Alias()];
