@@ -1,7 +1,6 @@
 // Exports Fovea models to ONNX by walking their module tree: containers, the standard layers and the model-zoo
 // classification networks each map to ONNX nodes, while the example input flows through the same modules (in
 // evaluation mode) so every intermediate shape is known. Anything else is a NotSupportedException naming it.
-using BindingFlags = System.Reflection.BindingFlags;
 using Fovea.Autograd;
 using Fovea.Memory;
 using Fovea.Models;
@@ -91,16 +90,15 @@ public static class OnnxExporter
             LeakyReLU l => Op("LeakyRelu", prefix, x, x.Data.LeakyRelu(l.NegativeSlope), Float("alpha", l.NegativeSlope)),
             ELU e => Op("Elu", prefix, x, x.Data.Elu(e.Alpha), Float("alpha", e.Alpha)),
             GELU g => Gelu(g, prefix, x),
-            NN.Softmax s => SoftmaxLike("Softmax", Captured<int>(s, "dim"), prefix, x, m),
-            LogSoftmax s => SoftmaxLike("LogSoftmax", Captured<int>(s, "dim"), prefix, x, m),
+            NN.Softmax s => SoftmaxLike("Softmax", s.Dim, prefix, x, m),
+            LogSoftmax s => SoftmaxLike("LogSoftmax", s.Dim, prefix, x, m),
             Identity or DropoutLayer => x,
-            Flatten f => FlattenDims(prefix, x, Captured<int>(f, "startDim"), Captured<int>(f, "endDim")),
-            NN.MaxPool2d p => MaxPool(prefix, x, Captured<Size2>(p, "kernelSize"), Captured<Size2?>(p, "stride"), Captured<Padding2d?>(p, "padding"),
-                Captured<Size2?>(p, "dilation"), Captured<bool>(p, "ceilMode")),
+            Flatten f => FlattenDims(prefix, x, f.StartDim, f.EndDim),
+            NN.MaxPool2d p => MaxPool(prefix, x, p.KernelSize, p.Stride, p.Padding, p.Dilation, p.CeilMode),
             NN.AvgPool2d p => AvgPool(p, prefix, x),
-            NN.AdaptiveAvgPool2d p => AdaptivePool(prefix, x, Captured<Size2>(p, "outputSize"), max: false),
-            NN.AdaptiveMaxPool2d p => AdaptivePool(prefix, x, Captured<Size2>(p, "outputSize"), max: true),
-            GlobalAvgPool g => GlobalAvgPool(prefix, x, Captured<bool>(g, "keepDims")),
+            NN.AdaptiveAvgPool2d p => AdaptivePool(prefix, x, p.OutputSize, max: false),
+            NN.AdaptiveMaxPool2d p => AdaptivePool(prefix, x, p.OutputSize, max: true),
+            GlobalAvgPool g => GlobalAvgPool(prefix, x, g.KeepDims),
             BasicBlock or Bottleneck => ResidualBlock(m, prefix, x),
             ResNet r => ResNetModel(r, prefix, x),
             InvertedResidual ir => InvertedResidualBlock(ir, prefix, x),
@@ -245,13 +243,13 @@ public static class OnnxExporter
 
         private Value AvgPool(NN.AvgPool2d pool, string prefix, Value x)
         {
-            if (Captured<int?>(pool, "divisorOverride") != null) throw new NotSupportedException($"ONNX export: AvgPool2d at '{prefix}' has a divisor override, which ONNX cannot express.");
-            var kernel = Captured<Size2>(pool, "kernelSize");
-            Size2 s = Captured<Size2?>(pool, "stride") ?? kernel;
-            var p = Captured<Padding2d?>(pool, "padding") ?? 0;
+            if (pool.DivisorOverride != null) throw new NotSupportedException($"ONNX export: AvgPool2d at '{prefix}' has a divisor override, which ONNX cannot express.");
+            var kernel = pool.KernelSize;
+            Size2 s = pool.Stride;
+            var p = pool.Padding;
             return Op("AveragePool", prefix, x, pool.Forward(x.Data),
                 Ints("kernel_shape", kernel.H, kernel.W), Ints("strides", s.H, s.W), Ints("pads", p.Top, p.Left, p.Bottom, p.Right),
-                Int("ceil_mode", Captured<bool>(pool, "ceilMode") ? 1 : 0), Int("count_include_pad", Captured<bool>(pool, "countIncludePad") ? 1 : 0));
+                Int("ceil_mode", pool.CeilMode ? 1 : 0), Int("count_include_pad", pool.CountIncludePad ? 1 : 0));
         }
 
         // Output 1 is a global pool; an output that divides the input evenly is a fixed-window pool.
@@ -330,17 +328,6 @@ public static class OnnxExporter
             y = MaxPool(prefix, Relu(prefix, Child(r, prefix, "b2", Child(r, prefix, "c2", y))), 2, null, null, null, false);
             y = Relu(prefix, Child(r, prefix, "f1", FlattenDims(prefix, y, 1, -1)));
             return Child(r, prefix, "f2", Child(r, prefix, "drop", y));
-        }
-
-        /// <summary>
-        /// A primary-constructor parameter a layer keeps in a compiler-generated field (MaxPool2d's kernel size ...),
-        /// for layers that do not expose their configuration as properties.
-        /// </summary>
-        private static T Captured<T>(Module m, string parameter)
-        {
-            var field = m.GetType().GetField($"<{parameter}>P", BindingFlags.NonPublic | BindingFlags.Instance)
-                ?? throw new NotSupportedException($"ONNX export: cannot read the '{parameter}' setting of {m.GetType().Name}.");
-            return (T)field.GetValue(m)!;
         }
     }
 }

@@ -42,22 +42,26 @@ public sealed class Identity : Module { public override Tensor Forward(Tensor x)
 /// <summary>Flattens dims startDim..endDim (default: all but the batch dim).</summary>
 public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
 {
-    public override Tensor Forward(Tensor x) => x.Flatten(startDim, endDim);
-    protected override string ExtraRepr() => $"start_dim={startDim}, end_dim={endDim}";
+    public int StartDim { get; } = startDim;
+    public int EndDim { get; } = endDim;
+    public override Tensor Forward(Tensor x) => x.Flatten(StartDim, EndDim);
+    protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }
 
 /// <summary>Softmax over <c>dim</c>.</summary>
 public sealed class Softmax(int dim = -1) : Module
 {
-    public override Tensor Forward(Tensor x) => x.Softmax(dim);
-    protected override string ExtraRepr() => $"dim={dim}";
+    public int Dim { get; } = dim;
+    public override Tensor Forward(Tensor x) => x.Softmax(Dim);
+    protected override string ExtraRepr() => $"dim={Dim}";
 }
 
 /// <summary>Log-softmax over <c>dim</c>.</summary>
 public sealed class LogSoftmax(int dim = -1) : Module
 {
-    public override Tensor Forward(Tensor x) => x.LogSoftmax(dim);
-    protected override string ExtraRepr() => $"dim={dim}";
+    public int Dim { get; } = dim;
+    public override Tensor Forward(Tensor x) => x.LogSoftmax(Dim);
+    protected override string ExtraRepr() => $"dim={Dim}";
 }
 
 /// <summary>Leaky ReLU with a learned slope: one shared (numParameters = 1) or one per channel (dim 1).</summary>

@@ -11,8 +11,13 @@ public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 
 /// <summary>Max pooling over (N, C, H, W).</summary>
 public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Padding2d? padding = null, Size2? dilation = null, bool ceilMode = false) : Module
 {
-    public override Tensor Forward(Tensor input) => Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
-    protected override string ExtraRepr() => $"kernel_size={kernelSize}, stride={stride ?? kernelSize}, padding={padding ?? 0}, dilation={dilation ?? 1}, ceil_mode={ceilMode}";
+    public Size2 KernelSize { get; } = kernelSize;
+    public Size2 Stride { get; } = stride ?? kernelSize;
+    public Padding2d Padding { get; } = padding ?? 0;
+    public Size2 Dilation { get; } = dilation ?? 1;
+    public bool CeilMode { get; } = ceilMode;
+    public override Tensor Forward(Tensor input) => Tensor.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
+    protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, ceil_mode={CeilMode}";
 }
 
 /// <summary>Max pooling over (N, C, D, H, W).</summary>
@@ -32,8 +37,14 @@ public sealed class AvgPool1d(int kernelSize, int? stride = null, int padding = 
 /// <summary>Average pooling over (N, C, H, W).</summary>
 public sealed class AvgPool2d(Size2 kernelSize, Size2? stride = null, Padding2d? padding = null, bool ceilMode = false, bool countIncludePad = true, int? divisorOverride = null) : Module
 {
-    public override Tensor Forward(Tensor input) => Tensor.AvgPool2d(input, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
-    protected override string ExtraRepr() => $"kernel_size={kernelSize}, stride={stride ?? kernelSize}, padding={padding ?? 0}";
+    public Size2 KernelSize { get; } = kernelSize;
+    public Size2 Stride { get; } = stride ?? kernelSize;
+    public Padding2d Padding { get; } = padding ?? 0;
+    public bool CeilMode { get; } = ceilMode;
+    public bool CountIncludePad { get; } = countIncludePad;
+    public int? DivisorOverride { get; } = divisorOverride;
+    public override Tensor Forward(Tensor input) => Tensor.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, DivisorOverride);
+    protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}";
 }
 
 /// <summary>Average pooling over (N, C, D, H, W).</summary>
@@ -53,8 +64,9 @@ public sealed class AdaptiveAvgPool1d(int outputSize) : Module
 /// <summary>Average pooling to a fixed output size (ResNet's head uses 1 x 1).</summary>
 public sealed class AdaptiveAvgPool2d(Size2 outputSize) : Module
 {
-    public override Tensor Forward(Tensor input) => Tensor.AdaptiveAvgPool2d(input, outputSize);
-    protected override string ExtraRepr() => $"output_size={(outputSize.H == outputSize.W ? outputSize.H.ToString() : $"({outputSize.H}, {outputSize.W})")}";
+    public Size2 OutputSize { get; } = outputSize;
+    public override Tensor Forward(Tensor input) => Tensor.AdaptiveAvgPool2d(input, OutputSize);
+    protected override string ExtraRepr() => $"output_size={(OutputSize.H == OutputSize.W ? OutputSize.H.ToString() : $"({OutputSize.H}, {OutputSize.W})")}";
 }
 
 /// <summary>Average pooling of volumes to a fixed output size.</summary>
@@ -74,17 +86,19 @@ public sealed class AdaptiveMaxPool1d(int outputSize) : Module
 /// <summary>Max pooling to a fixed output size.</summary>
 public sealed class AdaptiveMaxPool2d(Size2 outputSize) : Module
 {
-    public override Tensor Forward(Tensor input) => Tensor.AdaptiveMaxPool2d(input, outputSize);
-    protected override string ExtraRepr() => $"output_size={outputSize}";
+    public Size2 OutputSize { get; } = outputSize;
+    public override Tensor Forward(Tensor input) => Tensor.AdaptiveMaxPool2d(input, OutputSize);
+    protected override string ExtraRepr() => $"output_size={OutputSize}";
 }
 
 /// <summary>Global average pooling: (N, C, *) to (N, C), or (N, C, 1, ...) with keepDims.</summary>
 public sealed class GlobalAvgPool(bool keepDims = false) : Module
 {
+    public bool KeepDims { get; } = keepDims;
     public override Tensor Forward(Tensor input)
     {
         if (input.Rank < 3) throw new ArgumentException($"GlobalAvgPool: input must be (N, C, *spatial), got shape {input.Shape}.");
-        return input.Mean([.. Enumerable.Range(2, input.Rank - 2)], keepDims);
+        return input.Mean([.. Enumerable.Range(2, input.Rank - 2)], KeepDims);
     }
 }
 
