@@ -11,4 +11,6 @@ root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(AugmentCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(InspectCommand.Create());
 return root.Parse(args).Invoke();

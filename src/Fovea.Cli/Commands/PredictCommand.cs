@@ -14,17 +14,18 @@ public static class PredictCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP, PPM/PGM, GIF).", Arity = ArgumentArity.ZeroOrMore };
-        var models = new Option<string[]>("--model") { Description = "Run folder or .safetensors from fovea train; repeat for an ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var models = new Option<string[]>("--model") { Description = "Run folder, .safetensors from fovea train, .onnx, or .pth/.pt with --arch; repeat for an ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var arch = new Option<string?>("--arch") { Description = "The zoo architecture of a bare PyTorch state dict (.pth/.pt)." };
         var topK = new Option<int>("--top-k") { Description = "Classes to show per image.", DefaultValueFactory = _ => 3 };
         var input = new Option<string?>("--input") { Description = "A .npy tensor (N, C, H, W) or (C, H, W), already normalised, instead of images." };
         var output = new Option<string?>("--output") { Description = "Write the (N, classes) probabilities to this .npy file." };
         var tta = new Option<bool>("--tta") { Description = "Average with the horizontally flipped image." };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON lines." };
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors." };
-        var cmd = new Command("predict", "Classify images (or a .npy tensor) with trained models.") { images, models, topK, input, output, tta, json, verbose };
+        var cmd = new Command("predict", "Classify images (or a .npy tensor) with trained models.") { images, models, arch, topK, input, output, tta, json, verbose };
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
-            var loaded = r.GetValue(models)!.Select(TrainedModel.Load).ToList();
+            var loaded = r.GetValue(models)!.Select(m => TrainedModel.Load(m, r.GetValue(arch))).ToList();
             var first = loaded[0];
             var ensemble = new Ensemble(loaded.Select(m => m.Model).ToList(), flipTta: r.GetValue(tta));
             var files = r.GetValue(images) ?? [];

@@ -2,6 +2,8 @@
 // model named explicitly: what `fovea eval` and `fovea predict` use.
 using System.Text.Json;
 using Fovea.IO;
+using Fovea.IO.Onnx;
+using Fovea.IO.PyTorch;
 using Fovea.Models;
 using Fovea.NN;
 
@@ -14,7 +16,51 @@ public sealed record TrainedModel(Module Model, string Name, IReadOnlyList<strin
     /// Loads a run folder written by `fovea train` (best.safetensors, else last.safetensors) or a .safetensors file whose
     /// metadata holds the run's config.
     /// </summary>
-    public static TrainedModel Load(string path)
+    public static TrainedModel Load(string path) => Load(path, arch: null);
+
+    /// <summary>
+    /// Like <see cref="Load(string)"/>, and also an .onnx graph or a PyTorch .pth/.pt state dict of the zoo model
+    /// <paramref name="arch"/> (class count and input channels read from the weights). Such files carry no class names
+    /// or normalisation: classes are numbered, and inputs use ImageNet's statistics at 224x224 (or the ONNX input's size).
+    /// </summary>
+    public static TrainedModel Load(string path, string? arch)
+    {
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return FromOnnx(path);
+        if (path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase)) return FromStateDict(path, arch);
+        return FromRun(path);
+    }
+
+    private static readonly double[] ImageNetMean = [0.485, 0.456, 0.406], ImageNetStd = [0.229, 0.224, 0.225];
+
+    private static TrainedModel FromOnnx(string path)
+    {
+        var m = OnnxModule.Load(path);
+        var input = m.Model.Graph.Inputs.FirstOrDefault(i => m.InputNames.Contains(i.Name))?.Shape;
+        int Dim(int d, int fallback) => input is { } s && s.Count == 4 && s[d].Value is long v ? (int)v : fallback;
+        var output = m.Model.Graph.Outputs[0].Shape;
+        int classes = output is { Count: 2 } && output[1].Value is long k ? (int)k : 1000;
+        int c = Dim(1, 3);
+        return new TrainedModel(m, Path.GetFileName(path), Numbered(classes), c, Dim(2, 224), Dim(3, 224),
+            c == 3 ? ImageNetMean : [0.5], c == 3 ? ImageNetStd : [0.5]);
+    }
+
+    private static TrainedModel FromStateDict(string path, string? arch)
+    {
+        if (arch == null) throw new ArgumentException($"{path}: a PyTorch state dict holds no architecture; name it with --arch (one of {string.Join(", ", ModelZoo.Names.Select(n => n.Name))}).");
+        var state = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? SafeTensors.Load(path) : TorchFile.LoadStateDict(path);
+        var head = state.LastOrDefault(kv => kv.Key.EndsWith("weight", StringComparison.Ordinal) && kv.Value.Rank == 2).Value
+            ?? throw new InvalidDataException($"{path}: no classifier weight (a 2-d '*.weight') found.");
+        var stem = state.FirstOrDefault(kv => kv.Value.Rank == 4).Value ?? throw new InvalidDataException($"{path}: no convolution weight found.");
+        var model = ModelZoo.Create(arch, head.Size(0), stem.Size(1));
+        model.LoadStateDict(state);
+        model.Eval();
+        int c = stem.Size(1);
+        return new TrainedModel(model, arch, Numbered(head.Size(0)), c, 224, 224, c == 3 ? ImageNetMean : [0.5], c == 3 ? ImageNetStd : [0.5]);
+    }
+
+    private static string[] Numbered(int n) => Enumerable.Range(0, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private static TrainedModel FromRun(string path)
     {
         string weights = path, configJson;
         if (Directory.Exists(path))

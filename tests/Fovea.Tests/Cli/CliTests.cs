@@ -56,6 +56,18 @@ public class CliTests
             var p = Fovea.IO.Npy.Load(probs);
             Assert.Equal(new[] { 3, 10 }, p.ShapeArray);
             Assert.All(p.Sum(1).ToArray<float>(), v => Assert.Equal(1f, v, 1e-4f));
+
+            // Export to ONNX, inspect it, and predict the same .npy batch with the ONNX graph.
+            string onnx = Path.Combine(dir, "model.onnx"), probsOnnx = Path.Combine(dir, "q.npy");
+            (code, output, err) = Run(ExportCommand.Create(), "export", dir, "--output", onnx, "--json");
+            Assert.True(code == 0, err + output);
+            using (var doc = JsonDocument.Parse(output)) Assert.True(doc.RootElement.GetProperty("max_abs_diff_reimported").GetDouble() < 1e-5);
+            (code, output, err) = Run(InspectCommand.Create(), "inspect", dir, "--json");
+            Assert.True(code == 0, err + output);
+            using (var doc = JsonDocument.Parse(output)) Assert.True(doc.RootElement.GetProperty("gflops").GetDouble() > 0);
+            (code, output, err) = Run(PredictCommand.Create(), "predict", "--model", onnx, "--input", npy, "--output", probsOnnx);
+            Assert.True(code == 0, err + output);
+            Fovea.Tests.Oracle.Fixture.AssertClose(p, Fovea.IO.Npy.Load(probsOnnx), 1e-5, 1e-4, "ONNX predictions");
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
