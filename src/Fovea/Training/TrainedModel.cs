@@ -73,6 +73,13 @@ public sealed record TrainedModel(Module Model, string Name, IReadOnlyList<strin
         else if (!File.Exists(path)) throw new FileNotFoundException($"No such run folder or weights file: '{path}'.", path);
         else configJson = "";
         var state = SafeTensors.Load(weights, out var meta);
+        if (meta.GetValueOrDefault("format") == "fovea.checkpoint.v1")
+        {
+            // A training checkpoint (last.ckpt): its model weights and the run configuration it carries.
+            var ck = Checkpoint.Load(weights);
+            state = ck.Model.ToDictionary(kv => kv.Key, kv => kv.Value);
+            if (configJson.Length == 0) configJson = ck.Config;
+        }
         if (configJson.Length == 0) configJson = meta.GetValueOrDefault("config", "");
         if (configJson.Length == 0)
             throw new InvalidDataException($"{weights}: no run configuration found (config.json beside it or 'config' metadata); it was not written by `fovea train`.");

@@ -36,7 +36,7 @@ public class CliTests
             foreach (var f in new[] { "config.json", "summary.json", "best.safetensors", "metrics.csv", "confusion_matrix.svg" })
                 Assert.True(File.Exists(Path.Combine(dir, f)), f);
 
-            (code, output, err) = Run(EvalCommand.Create(), "eval", dir, dir, "--tta", "--json");
+            (code, output, err) = Run(EvalCommand.Create(), "eval", dir, Path.Combine(dir, "last.ckpt"), "--tta", "--json");
             Assert.True(code == 0, err + output);
             using (var doc = JsonDocument.Parse(output)) Assert.InRange(doc.RootElement.GetProperty("accuracy").GetDouble(), 0.3, 1.0);
 
