@@ -66,6 +66,32 @@ public class ModelZooTests
         }
     }
 
+    [Theory]
+    [InlineData("compact-cnn", 4)]
+    [InlineData("reference-cnn", 2)]
+    [InlineData("resnet18-small", 20)]
+    [InlineData("mobilenet_v2", 52)]
+    public void FoldingBatchNormKeepsEvaluationOutputs(string name, int expectedFolds)
+    {
+        var model = ModelZoo.Create(name, 10, 1);
+        var g = new Fovea.Random.Generator(4);
+        using (Fovea.Autograd.GradMode.NoGrad())
+            foreach (var bn in model.Modules().OfType<BatchNorm2d>())
+            {
+                bn.RunningMean!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.3);
+                bn.RunningVar!.CopyFrom(Tensor.Rand([bn.NumFeatures], generator: g) + 0.5);
+                bn.Weight!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.5 + 1);
+                bn.Bias!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.2);
+            }
+        model.Eval();
+        var x = Tensor.Randn([2, 1, 28, 28], generator: g);
+        using var _ = Fovea.Autograd.GradMode.NoGrad();
+        var before = model.Call(x);
+        Assert.Equal(expectedFolds, Inference.FoldBatchNorm(model));
+        Assert.Empty(model.Modules().OfType<BatchNorm2d>());
+        Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " after folding");
+    }
+
     [Fact]
     public void UnknownModelListsTheValidOnes()
     {

@@ -32,6 +32,16 @@ public abstract class ConvLayer : Module
     /// <summary>(out_channels) or null.</summary>
     public Tensor? Bias => Param("bias");
 
+    /// <summary>Sets (or adds) the bias, e.g. when a following batch norm is folded in.</summary>
+    public void SetBias(Tensor bias)
+    {
+        if (bias.Rank != 1 || bias.Size(0) != OutChannels) throw new ArgumentException($"{GetType().Name}: bias must have shape ({OutChannels}), got {bias.Shape}.");
+        Memory.TensorScope.Untrack(bias);
+        var b = bias.IsLeaf ? bias : bias.Detach();
+        b.RequiresGrad = Weight.RequiresGrad;
+        ReplaceParameter("bias", b);
+    }
+
     /// <summary>PyTorch's layout: channels, kernel_size, stride, then the non-default options, groups and bias last.</summary>
     private protected string BaseRepr(string kernel, string stride, string options = "") =>
         $"{InChannels}, {OutChannels}, kernel_size={kernel}, stride={stride}{options}{(Groups != 1 ? $", groups={Groups}" : "")}{(Bias == null ? ", bias=False" : "")}";
