@@ -12,6 +12,7 @@ public static class Benchmarks
         ["ops"] = (OpsBench.Run, "per-op forward/backward time of the reference CNN [--batch B]"),
         ["loader"] = (LoaderBench.Run, "28x28 IDX images through the loader (flip + normalise)"),
         ["jpeg-loader"] = (JpegLoaderBench.Run, "JPEG decode + random resized crop + flip + normalise [--workers W]"),
+        ["infer"] = (InferBench.Run, "zoo model inference at 224x224 [--model resnet18] [--batch B] [--peer: PyTorch and ONNX Runtime]"),
     };
 
     /// <summary>Benchmark names with a line about each.</summary>
