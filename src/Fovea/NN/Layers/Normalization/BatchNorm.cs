@@ -2,16 +2,15 @@
 // evaluation; buffers running_mean, running_var and num_batches_tracked, named as in PyTorch.
 namespace Fovea.NN;
 
-/// <summary>The shared implementation of BatchNorm1d/2d/3d; subclasses fix the accepted input ranks.</summary>
-public abstract class BatchNormLayer : Module
+/// <summary>
+/// What batch and instance normalization layers share: an optional per-channel affine transform ("weight", "bias") and
+/// optional running statistics ("running_mean", "running_var", "num_batches_tracked"), named as in PyTorch.
+/// </summary>
+public abstract class NormLayer : Module
 {
-    private readonly string _op;
-    private readonly int[] _ranks;
-
-    private protected BatchNormLayer(string op, int[] ranks, int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats, DType dtype)
+    private protected NormLayer(string op, int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats, DType dtype)
     {
         if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), $"{op}: num_features must be positive, got {numFeatures}.");
-        (_op, _ranks) = (op, ranks);
         NumFeatures = numFeatures;
         Eps = eps;
         Momentum = momentum;
@@ -45,6 +44,19 @@ public abstract class BatchNormLayer : Module
     public Tensor? RunningVar => TrackRunningStats ? Buffer("running_var") : null;
     public Tensor? NumBatchesTracked => TrackRunningStats ? Buffer("num_batches_tracked") : null;
 
+    protected override string ExtraRepr() =>
+        $"{NumFeatures}, eps={Eps}, momentum={(Momentum is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None")}, affine={(Weight != null ? "True" : "False")}, track_running_stats={(TrackRunningStats ? "True" : "False")}";
+}
+
+/// <summary>The shared implementation of BatchNorm1d/2d/3d; subclasses fix the accepted input ranks.</summary>
+public abstract class BatchNormLayer : NormLayer
+{
+    private readonly string _op;
+    private readonly int[] _ranks;
+
+    private protected BatchNormLayer(string op, int[] ranks, int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats, DType dtype)
+        : base(op, numFeatures, eps, momentum, affine, trackRunningStats, dtype) => (_op, _ranks) = (op, ranks);
+
     public override Tensor Forward(Tensor input)
     {
         if (!_ranks.Contains(input.Rank) || input.Size(1) != NumFeatures)
@@ -63,8 +75,6 @@ public abstract class BatchNormLayer : Module
             Weight, Bias, training: batchStats, momentum: momentum, eps: Eps);
     }
 
-    protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={Eps}, momentum={(Momentum is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None")}, affine={(Weight != null ? "True" : "False")}, track_running_stats={(TrackRunningStats ? "True" : "False")}";
 }
 
 /// <summary>Batch normalization of (N, C) or (N, C, L).</summary>

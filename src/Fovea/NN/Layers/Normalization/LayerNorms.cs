@@ -58,44 +58,13 @@ public sealed class GroupNorm : Module
 }
 
 /// <summary>Normalizes each channel of each (N, C, H, W) sample; optional affine transform and running statistics.</summary>
-public sealed class InstanceNorm2d : Module
+public sealed class InstanceNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = false, bool trackRunningStats = false, DType dtype = DType.Float32)
+    : NormLayer("InstanceNorm2d", numFeatures, eps, momentum, affine, trackRunningStats, dtype)
 {
-    public InstanceNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = false, bool trackRunningStats = false, DType dtype = DType.Float32)
-    {
-        (NumFeatures, Eps, Momentum, TrackRunningStats) = (numFeatures, eps, momentum, trackRunningStats);
-        if (affine)
-        {
-            RegisterParameter("weight", Tensor.Ones([numFeatures], dtype));
-            RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype));
-        }
-        else
-        {
-            RegisterNullParameter("weight");
-            RegisterNullParameter("bias");
-        }
-        if (trackRunningStats)
-        {
-            RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype));
-            RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype));
-            RegisterBuffer("num_batches_tracked", Tensor.Zeros([], DType.Int64));
-        }
-    }
-
-    public int NumFeatures { get; }
-    public double Eps { get; }
-    public double Momentum { get; }
-    public bool TrackRunningStats { get; }
-    public Tensor? Weight => Param("weight");
-    public Tensor? Bias => Param("bias");
-
     public override Tensor Forward(Tensor input)
     {
         if (input.Rank != 4 || input.Size(1) != NumFeatures)
             throw new ArgumentException($"InstanceNorm2d({NumFeatures}): expected input (N, {NumFeatures}, H, W), got shape {input.Shape}.");
-        var (mean, var) = TrackRunningStats ? (Buffer("running_mean"), Buffer("running_var")) : (null, null);
-        return Tensor.InstanceNorm(input, mean, var, Weight, Bias,
-            useInputStats: Training || !TrackRunningStats, momentum: Momentum, eps: Eps);
+        return Tensor.InstanceNorm(input, RunningMean, RunningVar, Weight, Bias, useInputStats: Training || !TrackRunningStats, momentum: Momentum ?? 0.1, eps: Eps);
     }
-
-    protected override string ExtraRepr() => $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight != null ? "True" : "False")}, track_running_stats={(TrackRunningStats ? "True" : "False")}";
 }
