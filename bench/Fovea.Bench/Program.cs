@@ -9,6 +9,7 @@ var commands = new Dictionary<string, Func<string[], int>>
     ["train-cnn"] = TrainCnnBench.Run,
     ["ops"] = OpsBench.Run,
     ["loader"] = LoaderBench.Run,
+    ["profile-cnn"] = ProfileCnnBench.Run,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var run))

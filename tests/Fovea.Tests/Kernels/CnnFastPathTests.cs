@@ -1,0 +1,110 @@
+// The fast paths behind small-CNN training (2x2 max pool, float32 batch norm, relu gradient, batched convolution)
+// against plain reference loops or float64, and bitwise identical for any thread count.
+using Fovea.Random;
+using Fovea.Runtime.Threading;
+using Xunit;
+
+namespace Fovea.Tests.Kernels;
+
+public class CnnFastPathTests
+{
+    private static T WithThreads<T>(int threads, Func<T> f)
+    {
+        int old = WorkerPool.ThreadCount;
+        try
+        {
+            WorkerPool.ThreadCount = threads;
+            return f();
+        }
+        finally { WorkerPool.ThreadCount = old; }
+    }
+
+    // Values in a few levels (many ties, zeros as after relu) with some NaNs.
+    private static Tensor TieData(int[] shape, DType dtype, int seed)
+    {
+        var g = new Generator((ulong)seed);
+        var v = Tensor.RandInt(-2, 3, shape, generator: g).ToArray<long>();
+        var u = Tensor.Rand(shape, generator: g).ToArray<float>();
+        var d = new double[v.Length];
+        for (int i = 0; i < d.Length; i++) d[i] = u[i] < 0.03 ? double.NaN : Math.Max(0, v[i]);
+        return Tensor.FromArray(d, shape).To(dtype);
+    }
+
+    [Theory]
+    [InlineData(2, 2)] [InlineData(4, 6)] [InlineData(5, 16)] [InlineData(6, 14)] [InlineData(8, 28)] [InlineData(3, 17)]
+    [InlineData(14, 14)] [InlineData(10, 30)] [InlineData(4, 8)] [InlineData(6, 20)]
+    public void MaxPool2x2MatchesTheScanRule(int h, int w)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var x = TieData([2, 3, h, w], dtype, h * 100 + w);
+            var (y, idx) = Tensor.MaxPool2dWithIndices(x, 2);
+            var xs = x.To(DType.Float64).ToArray<double>();
+            var ys = y.To(DType.Float64).ToArray<double>();
+            var ix = idx.ToArray<long>();
+            int oh = h / 2, ow = w / 2, o = 0;
+            for (int p = 0; p < 6; p++)
+                for (int r = 0; r < oh; r++)
+                    for (int c = 0; c < ow; c++, o++)
+                    {
+                        // PyTorch's scan: first maximum, a NaN replaces whatever came before.
+                        double best = double.NaN;
+                        int at = -1;
+                        for (int i = 0; i < 2; i++)
+                            for (int j = 0; j < 2; j++)
+                            {
+                                int k = (2 * r + i) * w + 2 * c + j;
+                                double v = xs[p * h * w + k];
+                                if (at < 0 || v > best || double.IsNaN(v)) { best = v; at = k; }
+                            }
+                        Assert.Equal(at, ix[o]);
+                        Assert.Equal(best, ys[o]);
+                    }
+            var gx = WithThreads(1, () => Tensor.MaxPool2d(x, 2));
+            Assert.Equal(y.To(DType.Float64).ToArray<double>(), gx.To(DType.Float64).ToArray<double>());
+        }
+    }
+
+    [Fact]
+    public void FloatBatchNormIsCloseToDoubleAndThreadCountIndependent()
+    {
+        var g = new Generator(7);
+        var x64 = (Tensor.Randn([6, 5, 9, 7], DType.Float64, generator: g) * 3 + 2);
+        var dy64 = Tensor.Randn([6, 5, 9, 7], DType.Float64, generator: g);
+        var gamma = Tensor.Randn([5], DType.Float64, generator: g);
+        var beta = Tensor.Randn([5], DType.Float64, generator: g);
+        (double[] Y, double[] Dx, double[] Dg) Run(DType dt)
+        {
+            var x = x64.To(dt).RequiresGrad_();
+            var gm = gamma.To(dt).RequiresGrad_();
+            var bt = beta.To(dt).RequiresGrad_();
+            var y = Tensor.BatchNorm(x, null, null, gm, bt, training: true);
+            y.Backward(dy64.To(dt));
+            return (y.To(DType.Float64).ToArray<double>(), x.Grad!.To(DType.Float64).ToArray<double>(), gm.Grad!.To(DType.Float64).ToArray<double>());
+        }
+        var reference = Run(DType.Float64);
+        var one = WithThreads(1, () => Run(DType.Float32));
+        var four = WithThreads(4, () => Run(DType.Float32));
+        Assert.Equal(one.Y, four.Y);
+        Assert.Equal(one.Dx, four.Dx);
+        Assert.Equal(one.Dg, four.Dg);
+        for (int i = 0; i < reference.Y.Length; i++)
+        {
+            Assert.True(Math.Abs(reference.Y[i] - one.Y[i]) < 1e-5, $"y[{i}]: {reference.Y[i]} vs {one.Y[i]}");
+            Assert.True(Math.Abs(reference.Dx[i] - one.Dx[i]) < 1e-5, $"dx[{i}]: {reference.Dx[i]} vs {one.Dx[i]}");
+        }
+        for (int i = 0; i < reference.Dg.Length; i++) Assert.True(Math.Abs(reference.Dg[i] - one.Dg[i]) < 1e-3, $"dgamma[{i}]");
+    }
+
+    [Fact]
+    public void ReluGradientKeepsPositivePositionsOnly()
+    {
+        var x = TieData([3, 37], DType.Float32, 3).RequiresGrad_();
+        var gy = Tensor.Randn([3, 37], generator: new Generator(4));
+        x.Relu().Backward(gy);
+        var xs = x.ToArray<float>();
+        var gs = gy.ToArray<float>();
+        var dx = x.Grad!.ToArray<float>();
+        for (int i = 0; i < xs.Length; i++) Assert.Equal(xs[i] > 0 ? gs[i] : 0f, dx[i]);
+    }
+}
