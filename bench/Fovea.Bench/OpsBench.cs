@@ -10,7 +10,7 @@ internal static class OpsBench
     {
         int i = Array.IndexOf(args, "--batch");
         int n = i >= 0 ? int.Parse(args[i + 1]) : 128;
-        var x1 = Tensor.Randn([n, 1, 28, 28]).RequiresGrad_();
+        var x1 = Tensor.Randn([n, 1, 28, 28]); // the network's input: no gradient, as in training
         var w1 = Tensor.Randn([32, 1, 3, 3]).RequiresGrad_();
         var b1 = Tensor.Randn([32]).RequiresGrad_();
         var h1 = Tensor.Randn([n, 32, 28, 28]).RequiresGrad_();

@@ -107,4 +107,53 @@ public class CnnFastPathTests
         var dx = x.Grad!.ToArray<float>();
         for (int i = 0; i < xs.Length; i++) Assert.Equal(xs[i] > 0 ? gs[i] : 0f, dx[i]);
     }
+
+    // Batches big enough for the several-images-per-GEMM paths against the same convolution one image at a time.
+    [Theory]
+    [InlineData(3, 8, 7, 7, 3, 1, 1, 1, true)]
+    [InlineData(4, 6, 9, 8, 3, 2, 1, 2, false)]
+    [InlineData(1, 5, 12, 12, 5, 1, 2, 1, true)]
+    [InlineData(6, 4, 5, 6, 1, 2, 0, 2, false)]
+    public void BatchedConvolutionMatchesPerImage(int c, int o, int h, int w, int k, int stride, int pad, int groups, bool bias)
+    {
+        const int n = 40;
+        var g = new Generator((ulong)(c * 31 + o));
+        var x = Tensor.Randn([n, c, h, w], generator: g);
+        var wt = Tensor.Randn([o, c / groups, k, k], generator: g);
+        var b = bias ? Tensor.Randn([o], generator: g) : null;
+        (float[] Y, float[] Dx, float[] Dw) Run(Tensor xi)
+        {
+            var xr = xi.Clone().RequiresGrad_();
+            var wr = wt.Clone().RequiresGrad_();
+            var y = Tensor.Conv2d(xr, wr, b, stride: stride, padding: pad, groups: groups);
+            var gy = y.Detach().Cos();
+            y.Backward(gy);
+            return (y.ToArray<float>(), xr.Grad!.ToArray<float>(), wr.Grad!.ToArray<float>());
+        }
+        var whole = Run(x);
+        var ys = new List<float>();
+        var dxs = new List<float>();
+        var dw = new double[wt.NumElements];
+        for (int i = 0; i < n; i++)
+        {
+            var r = Run(x.Narrow(0, i, 1));
+            ys.AddRange(r.Y);
+            dxs.AddRange(r.Dx);
+            for (int j = 0; j < dw.Length; j++) dw[j] += r.Dw[j];
+        }
+        Assert.Equal(ys.ToArray(), whole.Y, new FloatNear(1e-4f));
+        Assert.Equal(dxs.ToArray(), whole.Dx, new FloatNear(1e-4f));
+        for (int j = 0; j < dw.Length; j++) Assert.True(Math.Abs(dw[j] - whole.Dw[j]) < 1e-3 * (1 + Math.Abs(dw[j])), $"dw[{j}]: {dw[j]} vs {whole.Dw[j]}");
+        var one = WithThreads(1, () => Run(x));
+        var four = WithThreads(4, () => Run(x));
+        Assert.Equal(one.Y, four.Y);
+        Assert.Equal(one.Dx, four.Dx);
+        Assert.Equal(one.Dw, four.Dw);
+    }
+
+    private sealed class FloatNear(float tol) : IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => Math.Abs(a - b) <= tol * (1 + Math.Abs(a));
+        public int GetHashCode(float v) => 0;
+    }
 }
