@@ -10,6 +10,7 @@ public static class Benchmarks
         ["conv2d"] = (Conv2dBench.Run, "ResNet-18 3x3 convolutions, forward + backward [--batch B] [--peer]"),
         ["train-cnn"] = (TrainCnnBench.Run, "reference CNN training throughput [--steps S] [--batch B] [--peer]"),
         ["ops"] = (OpsBench.Run, "per-op forward/backward time of the reference CNN [--batch B]"),
+        ["profile-cnn"] = (ProfileCnnBench.Run, "where a reference-CNN training step spends its time"),
         ["loader"] = (LoaderBench.Run, "28x28 IDX images through the loader (flip + normalise)"),
         ["jpeg-loader"] = (JpegLoaderBench.Run, "JPEG decode + random resized crop + flip + normalise [--workers W]"),
         ["infer"] = (InferBench.Run, "zoo model inference at 224x224 [--model resnet18] [--batch B] [--peer: PyTorch and ONNX Runtime]"),

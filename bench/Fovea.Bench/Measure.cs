@@ -23,6 +23,21 @@ internal static class Measure
         return times[times.Count / 2];
     }
 
+    /// <summary>Fastest seconds per call of <paramref name="action"/> after warm-up, over at least <paramref name="minSeconds"/>.</summary>
+    public static double Fastest(Action action, double minSeconds = 1.0, int minRuns = 5)
+    {
+        action();
+        double best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        for (int runs = 0; runs < minRuns || total.Elapsed.TotalSeconds < minSeconds; runs++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
     public static void Print(Dictionary<string, object?> fields) => Console.WriteLine(JsonSerializer.Serialize(fields));
 
     /// <summary>Runs a peer script and returns its JSON lines, or null if the peer is not installed.</summary>
@@ -51,7 +66,12 @@ internal static class Measure
         return null;
     }
 
-    /// <summary>The shared peers folder (../shared/peers from the repository root), or null.</summary>
-    public static string? PeersDir() =>
-        RepoRoot() is { } root && Path.GetFullPath(Path.Combine(root, "..", "shared", "peers")) is var dir && Directory.Exists(dir) ? dir : null;
+    /// <summary>The shared peers folder (shared/peers beside the repository root or beside a folder above it, so a
+    /// worktree under /work/wt finds /work/shared/peers), or null.</summary>
+    public static string? PeersDir()
+    {
+        for (var d = RepoRoot() is { } root ? new DirectoryInfo(root).Parent : null; d != null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "shared", "peers"))) return Path.Combine(d.FullName, "shared", "peers");
+        return null;
+    }
 }

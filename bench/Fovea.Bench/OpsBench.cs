@@ -1,5 +1,5 @@
 // `ops [--batch B]`: forward and forward+backward time of each op of the reference CNN at its real shapes, to see
-// where a training step goes.
+// where a training step goes (fastest of repeated runs: robust to other work on a shared machine).
 using Fovea.Memory;
 
 namespace Fovea.Bench;
@@ -10,7 +10,7 @@ internal static class OpsBench
     {
         int i = Array.IndexOf(args, "--batch");
         int n = i >= 0 ? int.Parse(args[i + 1]) : 128;
-        var x1 = Tensor.Randn([n, 1, 28, 28]).RequiresGrad_();
+        var x1 = Tensor.Randn([n, 1, 28, 28]); // the network's input: no gradient, as in training
         var w1 = Tensor.Randn([32, 1, 3, 3]).RequiresGrad_();
         var b1 = Tensor.Randn([32]).RequiresGrad_();
         var h1 = Tensor.Randn([n, 32, 28, 28]).RequiresGrad_();
@@ -31,8 +31,8 @@ internal static class OpsBench
         };
         foreach (var (name, op) in ops)
         {
-            double fwd = Measure.Median(() => { using var s = TensorScope.Begin(); op(); }, 0.5);
-            double both = Measure.Median(() => { using var s = TensorScope.Begin(); var y = op(); y.Backward(Tensor.OnesLike(y)); }, 0.5);
+            double fwd = Measure.Fastest(() => { using var s = TensorScope.Begin(); op(); }, 0.5);
+            double both = Measure.Fastest(() => { using var s = TensorScope.Begin(); var y = op(); y.Backward(Tensor.OnesLike(y)); }, 0.5);
             Measure.Print(new() { ["bench"] = "ops", ["op"] = name, ["batch"] = n, ["forward_ms"] = Math.Round(fwd * 1e3, 2), ["backward_ms"] = Math.Round((both - fwd) * 1e3, 2) });
         }
         return 0;

@@ -30,7 +30,8 @@ internal static class OptimizerKernels
         T stepSize = T.CreateTruncating(double.CreateTruncating(lr) / bc1);
         T bc2Sqrt = T.CreateTruncating(Math.Sqrt(bc2));
         T decay = T.One - lr * weightDecay;
-        for (int i = 0; i < p.Length; i++)
+        int start = amsgrad ? 0 : AdamVector(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, maximize, stepSize, bc2Sqrt, decay);
+        for (int i = start; i < p.Length; i++)
         {
             T gi = maximize ? -g[i] : g[i];
             if (decoupled) p[i] *= decay;
@@ -46,6 +47,34 @@ internal static class OptimizerKernels
             T denom = T.Sqrt(second) / bc2Sqrt + eps;
             p[i] -= stepSize * (m[i] / denom);
         }
+    }
+
+    // The vector body of Adam without AMSGrad: the same operations in the same order per element (IEEE mul, add, div
+    // and sqrt are exact per lane, and nothing is fused), so results match the scalar loop bit for bit. Returns the
+    // index where the scalar tail starts.
+    private static int AdamVector<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, T lr, T beta1, T beta2, T eps, T weightDecay,
+        bool decoupled, bool maximize, T stepSize, T bc2Sqrt, T decay) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Vector.IsHardwareAccelerated || !Vector<T>.IsSupported) return 0;
+        int w = Vector<T>.Count, i = 0;
+        if (g.Length < p.Length || m.Length < p.Length || v.Length < p.Length) throw new ArgumentException("Adam: state buffers are shorter than the parameter.");
+        T oneMinusB1 = T.One - beta1, oneMinusB2 = T.One - beta2;
+        for (; i <= p.Length - w; i += w)
+        {
+            var gi = new Vector<T>(g[i..]);
+            if (maximize) gi = -gi;
+            var pi = new Vector<T>(p[i..]);
+            if (decoupled) pi *= decay;
+            else if (weightDecay != T.Zero) gi += weightDecay * pi;
+            var mi = new Vector<T>(m[i..]) * beta1 + oneMinusB1 * gi;
+            var vi = new Vector<T>(v[i..]) * beta2 + oneMinusB2 * gi * gi;
+            var denom = Vector.SquareRoot(vi) / new Vector<T>(bc2Sqrt) + new Vector<T>(eps);
+            pi -= stepSize * (mi / denom);
+            mi.CopyTo(m[i..]);
+            vi.CopyTo(v[i..]);
+            pi.CopyTo(p[i..]);
+        }
+        return i;
     }
 
     public static void RmsProp<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> sq, Span<T> gavg, Span<T> buf, T lr, T alpha, T eps, T weightDecay, T momentum, bool centered, bool maximize)

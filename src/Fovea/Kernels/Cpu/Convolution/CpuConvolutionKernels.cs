@@ -1,5 +1,5 @@
 // 2-d convolution on the CPU. General case: per image and group, im2col then one GEMM (1x1 stride-1 convs skip
-// im2col and multiply the image directly). Depthwise convolutions (one input channel per group) use direct
+// im2col and multiply the image directly); small outputs lower several images side by side into one wider GEMM. Depthwise convolutions (one input channel per group) use direct
 // loops, where a GEMM with a single row would waste the micro-kernel. Work is split into tasks whose
 // boundaries depend only on the shapes, so results are identical for any thread count.
 using System.Numerics;
@@ -79,6 +79,11 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
             return;
         }
+        if (ImagesPerTask(g) is var per && per > 1)
+        {
+            BatchedForward(x, xo, w, wo, bias, bo, y, yo, g, per);
+            return;
+        }
         WorkerPool.For(g.N * g.Groups, t =>
         {
             int n = t / g.Groups, gi = t % g.Groups;
@@ -116,6 +121,11 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             WorkerPool.For(g.N * g.C, t => DepthwiseBackwardInput(dy, dyo + t / g.C * g.O * ohw, w, wo, dx, dxo + t * g.InPlane, t % g.C, g));
             return;
         }
+        if (ImagesPerTask(g) is var per && per > 1)
+        {
+            BatchedBackwardInput(dy, dyo, w, wo, dx, dxo, g, per);
+            return;
+        }
         WorkerPool.For(g.N * g.Groups, t =>
         {
             int n = t / g.Groups, gi = t % g.Groups;
@@ -148,6 +158,11 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             WorkerPool.For(g.O, o => DepthwiseBackwardWeight(dy, dyo, x, xo, dwa, dwo + o * g.Taps, o, g));
             return;
         }
+        if (ImagesPerTask(g) is var imagesPerTask && imagesPerTask > 1)
+        {
+            BatchedBackwardWeight(dy, dyo, x, xo, dw, g, imagesPerTask);
+            return;
+        }
         // Images are split into a fixed number of chunks (independent of the thread count); each chunk sums its
         // images' contributions in order into its own buffer, and the chunks are added in order.
         int chunks = Math.Min(g.N, 4), per = (g.N + chunks - 1) / chunks;
@@ -178,6 +193,105 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         });
         partial.AsSpan(0, wsize).CopyTo(dw);
         for (int ch = 1; ch < chunks; ch++) System.Numerics.Tensors.TensorPrimitives.Add(dw, partial.AsSpan(ch * wsize, wsize), dw);
+    }
+
+    // ---------------------------------------------------------------- several images per GEMM
+    // Small outputs make narrow GEMMs (OH*OW columns) whose packing and edge tiles dominate. These paths lower `per`
+    // images side by side into one (ColRows, per*OH*OW) matrix, so each GEMM is about BatchColumns wide, and copy the
+    // results back per image. Tasks are runs of `per` images (fixed by the shapes).
+
+    private const int BatchColumns = 2048;
+
+    // Images per task: 1 (the per-image paths) for pointwise or large outputs; else enough images for about
+    // BatchColumns columns, keeping at least min(N, 16) tasks.
+    private static int ImagesPerTask(ConvGeometry g)
+    {
+        if (g.IsPointwise || g.OutPlane >= BatchColumns / 2) return 1;
+        int chunks = Math.Clamp((int)(((long)g.N * g.OutPlane + BatchColumns - 1) / BatchColumns), Math.Min(g.N, 16), g.N);
+        return (g.N + chunks - 1) / chunks;
+    }
+
+    // Lowers images n0 .. n0+nb-1 of group gi side by side: cols row r holds image i's row r at columns i*ohw.
+    private static void LowerImages<T>(T[] x, int xo, int n0, int nb, int gi, ConvGeometry g, Span<T> cols, int ld) where T : unmanaged, INumber<T>
+    {
+        int chw = g.C * g.InPlane, cgs = g.CPerGroup * g.InPlane;
+        for (int i = 0; i < nb; i++)
+            Im2Col.Lower<T>(x.AsSpan(xo + (n0 + i) * chw + gi * cgs, cgs), g.CPerGroup, g.H, g.W, g, cols[(i * g.OutPlane)..], ld);
+    }
+
+    // dyb (og, nb*ohw) = the og output planes of group gi of images n0 .. n0+nb-1, side by side.
+    private static void GatherOutputs<T>(T[] dy, int dyo, int n0, int nb, int gi, ConvGeometry g, Span<T> dyb) where T : unmanaged
+    {
+        int ohw = g.OutPlane, og = g.OPerGroup, ld = nb * ohw;
+        for (int i = 0; i < nb; i++)
+            for (int o = 0; o < og; o++)
+                dy.AsSpan(dyo + ((n0 + i) * g.O + gi * og + o) * ohw, ohw).CopyTo(dyb.Slice(o * ld + i * ohw, ohw));
+    }
+
+    private static void BatchedForward<T>(T[] x, int xo, T[] w, int wo, T[]? bias, int bo, T[] y, int yo, ConvGeometry g, int per)
+        where T : unmanaged, INumber<T>
+    {
+        int ohw = g.OutPlane, og = g.OPerGroup, rows = g.ColRows, tasks = (g.N + per - 1) / per;
+        WorkerPool.For(tasks * g.Groups, t =>
+        {
+            int n0 = t / g.Groups * per, nb = Math.Min(per, g.N - n0), gi = t % g.Groups, ld = nb * ohw;
+            var buf = Scratch<T>.Get((rows + og) * ld);
+            var cols = buf.AsSpan(0, rows * ld);
+            var yb = buf.AsSpan(rows * ld, og * ld);
+            LowerImages(x, xo, n0, nb, gi, g, cols, ld);
+            Blas.Gemm(false, false, og, ld, rows, T.One, w.AsSpan(wo + gi * og * rows, og * rows), rows, cols, ld, T.Zero, yb, ld);
+            for (int i = 0; i < nb; i++)
+                for (int o = 0; o < og; o++)
+                {
+                    var src = yb.Slice(o * ld + i * ohw, ohw);
+                    var dst = y.AsSpan(yo + ((n0 + i) * g.O + gi * og + o) * ohw, ohw);
+                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(src, bias[bo + gi * og + o], dst);
+                    else src.CopyTo(dst);
+                }
+        });
+    }
+
+    private static void BatchedBackwardInput<T>(T[] dy, int dyo, T[] w, int wo, T[] dx, int dxo, ConvGeometry g, int per) where T : unmanaged, INumber<T>
+    {
+        int chw = g.C * g.InPlane, cgs = g.CPerGroup * g.InPlane, ohw = g.OutPlane, og = g.OPerGroup, rows = g.ColRows;
+        int tasks = (g.N + per - 1) / per;
+        WorkerPool.For(tasks * g.Groups, t =>
+        {
+            int n0 = t / g.Groups * per, nb = Math.Min(per, g.N - n0), gi = t % g.Groups, ld = nb * ohw;
+            var buf = Scratch<T>.Get((rows + og) * ld);
+            var dcols = buf.AsSpan(0, rows * ld);
+            var dyb = buf.AsSpan(rows * ld, og * ld);
+            GatherOutputs(dy, dyo, n0, nb, gi, g, dyb);
+            Blas.Gemm(true, false, rows, ld, og, T.One, w.AsSpan(wo + gi * og * rows, og * rows), rows, dyb, ld, T.Zero, dcols, ld);
+            for (int i = 0; i < nb; i++)
+                Im2Col.Raise<T>(dcols[(i * ohw)..], g.CPerGroup, g.H, g.W, g, dx.AsSpan(dxo + (n0 + i) * chw + gi * cgs, cgs), ld);
+        });
+    }
+
+    // Each task writes its images' weight gradient into its own slot; the slots are then added in task order.
+    private static void BatchedBackwardWeight<T>(T[] dy, int dyo, T[] x, int xo, Span<T> dw, ConvGeometry g, int per) where T : unmanaged, INumber<T>
+    {
+        int ohw = g.OutPlane, og = g.OPerGroup, rows = g.ColRows, wsize = g.O * rows, tasks = (g.N + per - 1) / per;
+        var partial = System.Buffers.ArrayPool<T>.Shared.Rent(tasks * wsize);
+        try
+        {
+            WorkerPool.For(tasks, t =>
+            {
+                int n0 = t * per, nb = Math.Min(per, g.N - n0), ld = nb * ohw;
+                var buf = Scratch<T>.Get((rows + og) * ld);
+                var cols = buf.AsSpan(0, rows * ld);
+                var dyb = buf.AsSpan(rows * ld, og * ld);
+                for (int gi = 0; gi < g.Groups; gi++)
+                {
+                    LowerImages(x, xo, n0, nb, gi, g, cols, ld);
+                    GatherOutputs(dy, dyo, n0, nb, gi, g, dyb);
+                    Blas.Gemm(false, true, og, rows, ld, T.One, dyb, ld, cols, ld, T.Zero, partial.AsSpan(t * wsize + gi * og * rows, og * rows), rows);
+                }
+            });
+            partial.AsSpan(0, wsize).CopyTo(dw);
+            for (int t = 1; t < tasks; t++) System.Numerics.Tensors.TensorPrimitives.Add(dw, partial.AsSpan(t * wsize, wsize), dw);
+        }
+        finally { System.Buffers.ArrayPool<T>.Shared.Return(partial); }
     }
 
     // ---------------------------------------------------------------- depthwise (one input channel per group)

@@ -52,10 +52,23 @@ internal static class BinaryKernels
                 if (sa) TensorPrimitives.Divide(a[0], b, y); else if (sb) TensorPrimitives.Divide(a, b[0], y); else TensorPrimitives.Divide(a, b, y);
                 return;
             case BinaryOp.ReluGrad when !sa && !sb:
-                for (int i = 0; i < y.Length; i++) y[i] = b[i] > T.Zero ? a[i] : T.Zero;
+                ReluGradRow(a, b, y);
                 return;
         }
         for (int i = 0; i < y.Length; i++) y[i] = BinaryScalar(op, a[sa ? 0 : i], b[sb ? 0 : i]);
+    }
+
+    // y = a where b > 0, else 0: a branch-free vector select, then the scalar rule for the tail.
+    private static void ReluGradRow<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, INumber<T>
+    {
+        int i = 0, n = y.Length;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var keep = Vector.GreaterThan(new Vector<T>(b[i..]), Vector<T>.Zero);
+                Vector.ConditionalSelect(keep, new Vector<T>(a[i..]), Vector<T>.Zero).CopyTo(y[i..]);
+            }
+        for (; i < n; i++) y[i] = b[i] > T.Zero ? a[i] : T.Zero;
     }
 
     /// <summary>y = a op b with broadcasting; all three of dtype <paramref name="y"/>.DType (callers cast first).</summary>

@@ -2,6 +2,7 @@
 // thread count. All pools are 3-d pools whose unused axes have size 1 (see PoolWindows); adaptive pools only
 // differ in their windows. Index gathers and scatters serve the max pools' backward and max-unpooling.
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;
@@ -41,6 +42,16 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         long[] ix = it.RawArray<long>();
         int xo = xt.Offset, yo = yt.Offset, io = it.Offset, inPlane = w.InPlane, outPlane = w.OutPlane;
         int hw = w.H.In * w.W.In, wi = w.W.In;
+        if (TileSize(w) == 2)
+        {
+            if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated && wi % 2 == 0)
+            {
+                float[] xf = (float[])(object)x, yf = (float[])(object)y;
+                WorkerPool.For(w.Planes, p => MaxPlane2x2Simd(xf, xo + p * inPlane, w.H.In, wi, yf, yo + p * outPlane, ix, io + p * outPlane));
+            }
+            else WorkerPool.For(w.Planes, p => MaxPlane2x2(x, xo + p * inPlane, wi, y, yo + p * outPlane, ix, io + p * outPlane, w.H.Out, w.W.Out));
+            return;
+        }
         WorkerPool.For(w.Planes, p =>
         {
             int xp = xo + p * inPlane, o = p * outPlane;
@@ -63,6 +74,129 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
                         ix[io + o] = best;
                     }
         });
+    }
+
+    // k when every window is a k x k tile of a 2-d plane (stride k, no padding, no dilation, nothing clipped), else 0.
+    private static int TileSize(PoolWindows w)
+    {
+        if (w.D.In != 1 || w.D.Out != 1 || w.H.Step != 1 || w.W.Step != 1) return 0;
+        int k = w.W.End[0] - w.W.Start[0];
+        return IsTiled(w.H, k) && IsTiled(w.W, k) ? k : 0;
+    }
+
+    private static bool IsTiled(PoolAxis a, int k)
+    {
+        for (int o = 0; o < a.Out; o++)
+            if (a.Start[o] != o * k || a.End[o] != o * k + k) return false;
+        return a.Out > 0;
+    }
+
+    // 2x2 tiles of one plane: the same scan order and tie/NaN rules as the general loop (first maximum, NaN wins).
+    private static void MaxPlane2x2<T>(T[] x, int xp, int wi, T[] y, int yp, long[] ix, int ip, int oh, int ow) where T : unmanaged, INumber<T>
+    {
+        for (int r = 0; r < oh; r++)
+        {
+            int top = 2 * r * wi;
+            var row0 = x.AsSpan(xp + top, 2 * ow);
+            var row1 = x.AsSpan(xp + top + wi, 2 * ow);
+            var yr = y.AsSpan(yp + r * ow, ow);
+            var ir = ix.AsSpan(ip + r * ow, ow);
+            for (int c = 0; c < ow; c++)
+            {
+                T a = row0[2 * c], b = row0[2 * c + 1], d = row1[2 * c], e = row1[2 * c + 1];
+                T m = a;
+                int best = 0;
+                if (b > m || T.IsNaN(b)) { m = b; best = 1; }
+                if (d > m || T.IsNaN(d)) { m = d; best = wi; }
+                if (e > m || T.IsNaN(e)) { m = e; best = wi + 1; }
+                yr[c] = m;
+                ir[c] = top + 2 * c + best;
+            }
+        }
+    }
+
+    // The float 2x2 pool in two vector passes, equivalent to the scan above: horizontally, each pair (2j, 2j+1) of the
+    // flattened plane (W must be even, so pairs never straddle rows) keeps its first maximum (NaN wins); vertically, the
+    // pair from the lower row replaces the upper one if it is greater or NaN.
+    private static void MaxPlane2x2Simd(float[] x, int xp, int hi, int wi, float[] y, int yp, long[] ix, int ip)
+    {
+        int oh = hi / 2, ow = wi / 2, pairs = 2 * oh * ow;
+        var (hm, hidx) = PairScratch.Get(pairs);
+        var plane = x.AsSpan(xp, 2 * oh * wi);
+        int j = 0;
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        for (; j <= pairs - 8; j += 8)
+        {
+            // Even and odd elements of 16 inputs (one permute per 8 puts evens low, odds high).
+            var lo = Vector256.Shuffle(Vector256.Create(plane.Slice(2 * j, 8)), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+            var up = Vector256.Shuffle(Vector256.Create(plane.Slice(2 * j + 8, 8)), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+            var even = Vector256.Create(lo.GetLower(), up.GetLower());
+            var odd = Vector256.Create(lo.GetUpper(), up.GetUpper());
+            var take = Vector256.GreaterThan(odd, even) | ~Vector256.Equals(odd, odd);
+            Vector256.ConditionalSelect(take, odd, even).CopyTo(hm.AsSpan(j, 8));
+            (Vector256.Create(2 * j) + lanes * 2 - take.AsInt32()).CopyTo(hidx.AsSpan(j, 8));
+        }
+        for (; j < pairs; j++)
+        {
+            float a = plane[2 * j], b = plane[2 * j + 1];
+            bool take = b > a || float.IsNaN(b);
+            hm[j] = take ? b : a;
+            hidx[j] = 2 * j + (take ? 1 : 0);
+        }
+        for (int r = 0; r < oh; r++)
+        {
+            int top = 2 * r * ow, bottom = top + ow;
+            var yr = y.AsSpan(yp + r * ow, ow);
+            var ir = ix.AsSpan(ip + r * ow, ow);
+            // Vectors of 8 (or 4) columns; the last one is shifted left to end at the row's end, recomputing a few
+            // columns with identical results rather than leaving a scalar tail.
+            int c = ow;
+            if (ow >= 8)
+                for (c = 0; c < ow; c += 8)
+                {
+                    int cc = Math.Min(c, ow - 8);
+                    var h0 = Vector256.Create(hm.AsSpan(top + cc, 8));
+                    var h1 = Vector256.Create(hm.AsSpan(bottom + cc, 8));
+                    var take = Vector256.GreaterThan(h1, h0) | ~Vector256.Equals(h1, h1);
+                    Vector256.ConditionalSelect(take, h1, h0).CopyTo(yr.Slice(cc, 8));
+                    var (i0, i1) = Vector256.Widen(Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(hidx.AsSpan(bottom + cc, 8)), Vector256.Create(hidx.AsSpan(top + cc, 8))));
+                    i0.CopyTo(ir.Slice(cc, 4));
+                    i1.CopyTo(ir.Slice(cc + 4, 4));
+                }
+            else if (ow >= 4)
+                for (c = 0; c < ow; c += 4)
+                {
+                    int cc = Math.Min(c, ow - 4);
+                    var h0 = Vector128.Create(hm.AsSpan(top + cc, 4));
+                    var h1 = Vector128.Create(hm.AsSpan(bottom + cc, 4));
+                    var take = Vector128.GreaterThan(h1, h0) | ~Vector128.Equals(h1, h1);
+                    Vector128.ConditionalSelect(take, h1, h0).CopyTo(yr.Slice(cc, 4));
+                    var (i0, i1) = Vector128.Widen(Vector128.ConditionalSelect(take.AsInt32(), Vector128.Create(hidx.AsSpan(bottom + cc, 4)), Vector128.Create(hidx.AsSpan(top + cc, 4))));
+                    i0.CopyTo(ir.Slice(cc, 2));
+                    i1.CopyTo(ir.Slice(cc + 2, 2));
+                }
+            else c = 0;
+            for (; c < ow; c++)
+            {
+                float h0 = hm[top + c], h1 = hm[bottom + c];
+                bool take = h1 > h0 || float.IsNaN(h1);
+                yr[c] = take ? h1 : h0;
+                ir[c] = take ? hidx[bottom + c] : hidx[top + c];
+            }
+        }
+    }
+
+    /// <summary>Per-thread buffers for the horizontal pass of the 2x2 pool: pair maxima and their plane indices.</summary>
+    private static class PairScratch
+    {
+        [ThreadStatic] private static float[]? _max;
+        [ThreadStatic] private static int[]? _idx;
+
+        public static (float[] Max, int[] Index) Get(int n)
+        {
+            if (_max == null || _max.Length < n) { _max = new float[n]; _idx = new int[n]; }
+            return (_max, _idx!);
+        }
     }
 
     private static void AvgForward<T>(Tensor xt, Tensor yt, PoolWindows w) where T : unmanaged, INumber<T>
