@@ -39,6 +39,8 @@ public static class TrainCommand
         var sampler = new Option<string?>("--sampler") { Description = "'balanced' draws every class equally often." };
         var pretrained = new Option<string?>("--pretrained") { Description = "Start from these weights (.safetensors or .pth); a head of another size is re-initialised." };
         var freeze = new Option<string?>("--freeze") { Description = "'backbone' trains only the classifier head." };
+        var backboneLr = new Option<double?>("--backbone-lr-scale") { Description = "Fine-tuning: the backbone's learning rate as a fraction of the head's (e.g. 0.1)." };
+        var unfreezeAt = new Option<int?>("--unfreeze-at") { Description = "Progressive unfreezing: train everything from this epoch (1-based) on." };
         var maxTrain = new Option<int?>("--max-train") { Description = "Use only the first N training images (quick runs)." };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on only the first N test images (quick runs)." };
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 };
@@ -50,7 +52,7 @@ public static class TrainCommand
         var cmd = new Command("train", "Train a classification model (default: the compact CNN on Fashion-MNIST).")
         {
             model, dataset, imageSize, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
-            loss, classWeights, sampler, pretrained, freeze, maxTrain, maxTest, workers, seed, output, resume, json, verbose,
+            loss, classWeights, sampler, pretrained, freeze, backboneLr, unfreezeAt, maxTrain, maxTest, workers, seed, output, resume, json, verbose,
         };
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
@@ -82,6 +84,7 @@ public static class TrainCommand
                 WeightDecay = r.GetValue(weightDecay), LabelSmoothing = r.GetValue(smoothing), EmaDecay = r.GetValue(ema),
                 EarlyStoppingPatience = r.GetValue(patience), GradientAccumulation = r.GetValue(accumulate), ClipGradNorm = r.GetValue(clip),
                 Loss = r.GetValue(loss)!, ClassWeights = weightsPerClass, OutputDir = runDir, Seed = r.GetValue(seed),
+                BackboneLrScale = r.GetValue(backboneLr), UnfreezeAtEpoch = r.GetValue(unfreezeAt) is { } u ? u - 1 : null,
             };
             Fovea.Random.Generator.ManualSeed(options.Seed);
             ISampler? trainSampler = r.GetValue(sampler) switch

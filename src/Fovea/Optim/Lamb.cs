@@ -7,7 +7,10 @@ namespace Fovea.Optim;
 public sealed class Lamb : Optimizer
 {
     public Lamb(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-6, double weightDecay = 0)
-        : base(OneGroup(parameters), new() { ["lr"] = lr, ["betas0"] = beta1, ["betas1"] = beta2, ["eps"] = eps, ["weight_decay"] = weightDecay }) { }
+        : this(OneGroup(parameters), lr, beta1, beta2, eps, weightDecay) { }
+
+    public Lamb(IEnumerable<ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-6, double weightDecay = 0)
+        : base(groups, new() { ["lr"] = lr, ["betas0"] = beta1, ["betas1"] = beta2, ["eps"] = eps, ["weight_decay"] = weightDecay }) { }
 
     protected override void Update(Tensor param, Tensor grad, ParamGroup group, Dictionary<string, Tensor> state)
     {

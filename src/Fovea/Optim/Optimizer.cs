@@ -24,6 +24,12 @@ public sealed class ParamGroup
 
     /// <summary>The learning rate this group started with (schedulers scale from it).</summary>
     public double InitialLearningRate { get; internal set; }
+
+    /// <summary>
+    /// A factor on the rate of schedules with an absolute peak (<see cref="OneCycleLr"/>), e.g. 0.1 for a pretrained
+    /// backbone fine-tuned under a head's schedule; proportional schedules already follow the group's own rate.
+    /// </summary>
+    public double LearningRateScale { get; set; } = 1;
 }
 
 /// <summary>Updates parameters from their gradients, like torch.optim.Optimizer.</summary>

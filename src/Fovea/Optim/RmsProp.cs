@@ -4,7 +4,10 @@ namespace Fovea.Optim;
 public sealed class RmsProp : Optimizer
 {
     public RmsProp(IEnumerable<Tensor> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false, bool maximize = false)
-        : base(OneGroup(parameters), new() { ["lr"] = lr, ["alpha"] = alpha, ["eps"] = eps, ["weight_decay"] = weightDecay, ["momentum"] = momentum, ["centered"] = centered ? 1 : 0, ["maximize"] = maximize ? 1 : 0 })
+        : this(OneGroup(parameters), lr, alpha, eps, weightDecay, momentum, centered, maximize) { }
+
+    public RmsProp(IEnumerable<ParamGroup> groups, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false, bool maximize = false)
+        : base(groups, new() { ["lr"] = lr, ["alpha"] = alpha, ["eps"] = eps, ["weight_decay"] = weightDecay, ["momentum"] = momentum, ["centered"] = centered ? 1 : 0, ["maximize"] = maximize ? 1 : 0 })
     {
         if (lr < 0 || alpha < 0 || eps < 0 || momentum < 0) throw new ArgumentOutOfRangeException(nameof(lr), "RmsProp: lr, alpha, eps and momentum must be >= 0.");
     }

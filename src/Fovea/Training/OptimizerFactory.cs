@@ -5,17 +5,34 @@ namespace Fovea.Training;
 
 internal static class OptimizerFactory
 {
-    public static Optimizer Create(TrainerOptions o, IEnumerable<Tensor> parameters)
+    /// <summary>
+    /// The optimizer over the model's parameters: one group, or with <see cref="TrainerOptions.BackboneLrScale"/> the
+    /// classifier head at the full rate and the backbone at the scaled one. Frozen parameters are included (they have no
+    /// gradient, so they are skipped) so that unfreezing later trains them.
+    /// </summary>
+    public static Optimizer Create(TrainerOptions o, NN.Module model)
     {
-        var ps = parameters.Where(p => p.RequiresGrad).ToList();
-        if (ps.Count == 0) throw new InvalidOperationException("Trainer: the model has no trainable parameters (is everything frozen?).");
+        var all = model.NamedParameters().ToList();
+        if (!all.Any(p => p.Parameter.RequiresGrad) && o.UnfreezeAtEpoch == null)
+            throw new InvalidOperationException("Trainer: the model has no trainable parameters (is everything frozen?).");
+        List<ParamGroup> groups;
+        if (o.BackboneLrScale is { } scale)
+        {
+            string head = Transfer.HeadName(model) + ".";
+            groups =
+            [
+                new ParamGroup(all.Where(p => p.Name.StartsWith(head, StringComparison.Ordinal)).Select(p => p.Parameter), o.LearningRate),
+                new ParamGroup(all.Where(p => !p.Name.StartsWith(head, StringComparison.Ordinal)).Select(p => p.Parameter), o.LearningRate * scale) { LearningRateScale = scale },
+            ];
+        }
+        else groups = [new ParamGroup(all.Select(p => p.Parameter))];
         return o.Optimizer.ToLowerInvariant() switch
         {
-            "adamw" => new AdamW(ps, o.LearningRate, weightDecay: o.WeightDecay),
-            "adam" => new Adam(ps, o.LearningRate, weightDecay: o.WeightDecay),
-            "sgd" => new Sgd(ps, o.LearningRate, momentum: 0.9, weightDecay: o.WeightDecay, nesterov: true),
-            "rmsprop" => new RmsProp(ps, o.LearningRate, weightDecay: o.WeightDecay),
-            "lamb" => new Lamb(ps, o.LearningRate, weightDecay: o.WeightDecay),
+            "adamw" => new AdamW(groups, o.LearningRate, weightDecay: o.WeightDecay),
+            "adam" => new Adam(groups, o.LearningRate, weightDecay: o.WeightDecay),
+            "sgd" => new Sgd(groups, o.LearningRate, momentum: 0.9, weightDecay: o.WeightDecay, nesterov: true),
+            "rmsprop" => new RmsProp(groups, o.LearningRate, weightDecay: o.WeightDecay),
+            "lamb" => new Lamb(groups, o.LearningRate, weightDecay: o.WeightDecay),
             _ => throw new ArgumentException($"Unknown optimizer '{o.Optimizer}'; use adamw, adam, sgd, rmsprop or lamb."),
         };
     }

@@ -62,7 +62,7 @@ public sealed class Trainer
         CancellationToken cancellation = default)
     {
         int stepsPerEpoch = (train.Count + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
-        Optimizer ??= OptimizerFactory.Create(Options, Model.Parameters());
+        Optimizer ??= OptimizerFactory.Create(Options, Model);
         Scheduler ??= OptimizerFactory.CreateScheduler(Options, Optimizer, stepsPerEpoch * Options.Epochs);
         if (Options.EmaDecay is { } decay) Ema ??= new ExponentialMovingAverage(Model, decay);
         int skipBatches = ApplyResume();
@@ -70,6 +70,7 @@ public sealed class Trainer
         foreach (var c in Callbacks) c.OnTrainStart(this);
         for (; Epoch < Options.Epochs && !StopRequested; Epoch++)
         {
+            if (Options.UnfreezeAtEpoch is { } at && Epoch >= at) Model.Unfreeze();
             var (loss, acc, seconds, images, interrupted) = TrainEpoch(train, skipBatches, cancellation);
             skipBatches = 0;
             if (interrupted)

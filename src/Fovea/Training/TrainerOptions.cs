@@ -28,6 +28,10 @@ public sealed record TrainerOptions
     public double FocalGamma { get; init; } = 2;
     /// <summary>Per-class loss weights (class imbalance); null = equal.</summary>
     public double[]? ClassWeights { get; init; }
+    /// <summary>Fine-tuning: the backbone's learning rate relative to the classifier head's (e.g. 0.1); null = one rate.</summary>
+    public double? BackboneLrScale { get; init; }
+    /// <summary>Progressive unfreezing: unfreeze every parameter at the start of this epoch (0-based); null = never.</summary>
+    public int? UnfreezeAtEpoch { get; init; }
     /// <summary>The run folder (weights, checkpoints, metrics, plots); null = nothing written.</summary>
     public string? OutputDir { get; init; }
     public ulong Seed { get; init; }

@@ -96,6 +96,32 @@ public class TrainerTests
         Assert.True(history.Epochs.Count <= 4);
     }
 
+    [Fact]
+    public void ProgressiveUnfreezingTrainsTheBackboneOnlyFromItsEpoch()
+    {
+        var (train, test) = Data();
+        var model = Net();
+        Transfer.Freeze(model, "backbone");
+        var conv = (Conv2d)model.Child("0");
+        var before = conv.Weight.ToArray<float>();
+        var trainer = new Trainer(model, new TrainerOptions { Epochs = 2, LearningRate = 0.01, UnfreezeAtEpoch = 1, BackboneLrScale = 0.1 });
+        var afterFirst = new float[0];
+        trainer.Callbacks.Add(new AtEpochEnd(1, () => afterFirst = conv.Weight.ToArray<float>()));
+        trainer.Fit(train, test);
+        Assert.Equal(before, afterFirst);                            // frozen during epoch 1
+        Assert.NotEqual(before, conv.Weight.ToArray<float>());       // trained in epoch 2
+        Assert.Equal(2, trainer.Optimizer!.ParamGroups.Count);
+        Assert.Equal(0.1, trainer.Optimizer.ParamGroups[1].LearningRateScale);
+    }
+
+    private sealed class AtEpochEnd(int epoch, Action action) : ITrainerCallback
+    {
+        public void OnEpochEnd(Trainer trainer, EpochMetrics m)
+        {
+            if (m.Epoch == epoch) action();
+        }
+    }
+
     private sealed class StopAt(int epoch, int batch, CancellationTokenSource cts) : ITrainerCallback
     {
         public void OnBatchEnd(Trainer trainer, BatchProgress p)

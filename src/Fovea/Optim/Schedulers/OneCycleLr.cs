@@ -59,7 +59,7 @@ public sealed class OneCycleLr : LrScheduler
             {
                 double pct = (epoch - startStep) / (endStep - startStep);
                 if (_cycleMomentum) SetMomentum(Optimizer.ParamGroups[group], Anneal(MomentumValue(s), MomentumValue(e), pct));
-                return Anneal(LrValue(s), LrValue(e), pct);
+                return Anneal(LrValue(s), LrValue(e), pct) * Optimizer.ParamGroups[group].LearningRateScale;
             }
             startStep = endStep;
         }
