@@ -1,4 +1,4 @@
-// `train-cnn [--steps S] [--batch B] [--peer]`: training throughput of the reference CNN (../shared/peers/README.md) on
+// `train-cnn [--steps S] [--batch B] [--peer] [--repeat R]`: training throughput of the reference CNN (../shared/peers/README.md) on
 // random 28x28 inputs with Adam, optionally next to PyTorch's torch_fmnist_cnn.py (real data, one epoch on 12,800 images).
 using System.Diagnostics;
 using Fovea.Memory;
@@ -35,24 +35,38 @@ internal static class TrainCnnBench
             if (timed) phases["step"] += t.Elapsed.TotalSeconds;
         }
         for (int i = 0; i < 3; i++) Step(false);
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) Step(true);
-        double s = sw.Elapsed.TotalSeconds;
+        // --repeat R: R rounds of (ours, the peer) interleaved, keeping each side's best round, so that both sides see
+        // the same spells of other work on a shared machine.
+        int repeat = Math.Max(1, Arg(args, "--repeat", 1));
+        double s = double.MaxValue, peerBest = 0;
+        bool peerMissing = false;
+        var bestPhases = phases;
+        string? dir = args.Contains("--peer") ? Measure.PeersDir() : null;
+        for (int round = 0; round < repeat; round++)
+        {
+            foreach (var key in phases.Keys) phases[key] = 0;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++) Step(true);
+            if (sw.Elapsed.TotalSeconds < s) (s, bestPhases) = (sw.Elapsed.TotalSeconds, new(phases));
+            if (dir == null) continue;
+            var r = Measure.Peer("/usr/bin/python3", $"{Path.Combine(dir, "torch_fmnist_cnn.py")} --epochs 1 --max-train 12800 --batch {batch}");
+            if (r is { Count: > 0 } && r[0].TryGetProperty("train_img_s", out var p)) peerBest = Math.Max(peerBest, p.GetDouble());
+            else peerMissing = true;
+        }
         var row = new Dictionary<string, object?>
         {
-            ["bench"] = "train-cnn", ["model"] = "reference-cnn", ["batch"] = batch, ["steps"] = steps,
+            ["bench"] = "train-cnn", ["model"] = "reference-cnn", ["batch"] = batch, ["steps"] = steps, ["repeat"] = repeat,
             ["train_img_s"] = Math.Round(steps * batch / s, 1),
-            ["ms_forward"] = Math.Round(phases["forward"] / steps * 1e3, 2), ["ms_backward"] = Math.Round(phases["backward"] / steps * 1e3, 2),
-            ["ms_step"] = Math.Round(phases["step"] / steps * 1e3, 2),
+            ["ms_forward"] = Math.Round(bestPhases["forward"] / steps * 1e3, 2), ["ms_backward"] = Math.Round(bestPhases["backward"] / steps * 1e3, 2),
+            ["ms_step"] = Math.Round(bestPhases["step"] / steps * 1e3, 2),
         };
-        if (args.Contains("--peer") && Measure.PeersDir() is { } dir)
+        if (args.Contains("--peer"))
         {
-            var r = Measure.Peer("/usr/bin/python3", $"{Path.Combine(dir, "torch_fmnist_cnn.py")} --epochs 1 --max-train 12800 --batch {batch}");
-            if (r is { Count: > 0 } && r[0].TryGetProperty("train_img_s", out var p))
+            if (peerBest > 0 && !peerMissing)
             {
                 row["peer"] = "pytorch";
-                row["peer_train_img_s"] = p.GetDouble();
-                row["ratio"] = Math.Round(steps * batch / s / p.GetDouble(), 2);
+                row["peer_train_img_s"] = peerBest;
+                row["ratio"] = Math.Round(steps * batch / s / peerBest, 2);
             }
             else row["peer"] = "unavailable";
         }
