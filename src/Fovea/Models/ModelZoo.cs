@@ -8,7 +8,7 @@ public static class ModelZoo
 {
     private static readonly (string Name, string Description, Func<int, int, Module> Build)[] Entries =
     [
-        ("compact-cnn", "default CNN for 28x28 images (4 conv + BN, 0.45 M parameters)", (k, c) => new CompactCnn(k, c)),
+        ("compact-cnn", "default CNN for 28x28 images (3 conv + BN, 0.9 M parameters)", (k, c) => new CompactCnn(k, c)),
         ("reference-cnn", "the peer comparison's reference CNN (../shared/peers/README.md)", (k, c) => new ReferenceCnn(k, c)),
         ("lenet5", "LeNet-5 with ReLU", (k, c) => new LeNet5(k, c)),
         ("vgg-small", "VGG-style net for small images", (k, c) => new VggSmall(k, c)),

@@ -79,7 +79,7 @@ public class ModelZooTests
     }
 
     [Theory]
-    [InlineData("compact-cnn", 4)]
+    [InlineData("compact-cnn", 3)]
     [InlineData("reference-cnn", 2)]
     [InlineData("resnet18-small", 20)]
     [InlineData("mobilenet_v2", 52)]

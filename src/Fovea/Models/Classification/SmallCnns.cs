@@ -50,8 +50,9 @@ public sealed class VggSmall : Module
 }
 
 /// <summary>
-/// Fovea's default network for 28x28 images: two stages of two 3x3 ConvBnAct (32 then 64 channels) with max pooling,
-/// then a 128-unit hidden layer with dropout. About 0.45 M parameters.
+/// Fovea's default network for 28x28 images: the reference CNN's two ConvBnAct + max-pool stages (32, 64 channels) plus a
+/// third 3x3 ConvBnAct (128 channels) at 7x7, then a 128-unit hidden layer with dropout. About 0.9 M parameters and
+/// 16 MFLOP per image: twice the reference CNN's compute for a deeper feature hierarchy.
 /// </summary>
 public sealed class CompactCnn : Module
 {
@@ -59,14 +60,13 @@ public sealed class CompactCnn : Module
     {
         var features = new Sequential(
             Blocks.ConvBnAct(inChannels, 32, activation: () => new ReLU()),
-            Blocks.ConvBnAct(32, 32, activation: () => new ReLU()),
             new MaxPool2d(2),
             Blocks.ConvBnAct(32, 64, activation: () => new ReLU()),
-            Blocks.ConvBnAct(64, 64, activation: () => new ReLU()),
-            new MaxPool2d(2));
+            new MaxPool2d(2),
+            Blocks.ConvBnAct(64, 128, activation: () => new ReLU()));
         int side = imageSize / 4;
         RegisterModule("features", features);
-        RegisterModule("classifier", new Sequential(new Flatten(), new Dropout(dropout), new Linear(64 * side * side, 128), new ReLU(), new Dropout(dropout), new Linear(128, numClasses)));
+        RegisterModule("classifier", new Sequential(new Flatten(), new Dropout(dropout), new Linear(128 * side * side, 128), new ReLU(), new Dropout(dropout), new Linear(128, numClasses)));
         Blocks.InitCnn(this);
     }
 
