@@ -1,5 +1,5 @@
 // `jpeg-loader [--images N] [--workers W]`: the loader's JPEG path: decode + random resized crop to 224 + horizontal
-// flip + normalise to a float batch, from JPEG files in memory made from skimage's photos (or synthetic images).
+// flip + normalise to a float batch, from 224x224 JPEG files in memory made from skimage's photos (or synthetic images).
 // Reports images/s and images/s per worker thread (the target is 300 per core).
 using System.Diagnostics;
 using Fovea.Data;
@@ -42,7 +42,7 @@ internal static class JpegLoaderBench
         return 0;
     }
 
-    // JPEGs (quality 90) of skimage's colour photos cropped to at most 320x320, or synthetic ones when skimage is absent.
+    // 224x224 JPEGs (quality 90) cut from the centre of skimage's colour photos, or synthetic ones when skimage is absent.
     private static List<byte[]> Photos()
     {
         const string dir = "/usr/lib/python3/dist-packages/skimage/data";
@@ -53,15 +53,15 @@ internal static class JpegLoaderBench
                 Image im;
                 try { im = ImageIO.Read(f); } catch (Exception) { continue; }
                 if (im.Color != ColorSpace.Rgb || im.BitDepth != 8 || im.Width < 224 || im.Height < 224) continue;
-                int w = Math.Min(320, im.Width), h = Math.Min(320, im.Height);
+                const int w = 224, h = 224;
                 var crop = GeometricOps.Crop(new AugmentSample(im), (im.Width - w) / 2, (im.Height - h) / 2, w, h).Image;
                 list.Add(JpegEncoder.Encode(crop, 90));
             }
         if (list.Count == 0)
         {
-            var px = new byte[320 * 320 * 3];
+            var px = new byte[224 * 224 * 3];
             for (int i = 0; i < px.Length; i++) px[i] = (byte)(i * 31 % 253);
-            list.Add(JpegEncoder.Encode(new Image(320, 320, ColorSpace.Rgb, px), 90));
+            list.Add(JpegEncoder.Encode(new Image(224, 224, ColorSpace.Rgb, px), 90));
         }
         return list;
     }

@@ -22,12 +22,20 @@ public static class ImageTensor
         int c = image.Channels, h = image.Height, w = image.Width, plane = h * w;
         var m = PerChannel(mean, normalize ? (c >= 3 ? [.. ImageNetMean, 0f] : [0.5f]) : [0f], c, "mean");
         var s = PerChannel(std, normalize ? (c >= 3 ? [.. ImageNetStd, 1f] : [0.5f]) : [1f], c, "std");
-        var data = new float[c * plane];
-        var p = image.Pixels;
+        // One 256-entry table per channel holds exactly (v / 255 - mean) / std, so the loop is a lookup per sample.
+        Span<float> lut = stackalloc float[256 * c];
         for (int ch = 0; ch < c; ch++)
-            for (int i = 0; i < plane; i++)
-                data[ch * plane + i] = (p[i * c + ch] / 255f - m[ch]) / s[ch];
-        return Tensor.FromArray(data, c, h, w);
+            for (int v = 0; v < 256; v++) lut[ch * 256 + v] = (v / 255f - m[ch]) / s[ch];
+        var t = Tensor.Empty([c, h, w], DType.Float32);
+        var data = t.AsSpan<float>();
+        ReadOnlySpan<byte> p = image.Pixels;
+        for (int ch = 0; ch < c; ch++)
+        {
+            var table = lut.Slice(ch * 256, 256);
+            var dst = data.Slice(ch * plane, plane);
+            for (int i = 0, j = ch; i < plane; i++, j += c) dst[i] = table[p[j]];
+        }
+        return t;
     }
 
     /// <summary>
