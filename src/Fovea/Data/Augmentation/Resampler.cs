@@ -82,15 +82,22 @@ public static class Resampler
         var outIm = new Image(outW, im.Height, im.Color);
         var src = im.Pixels;
         var dst = outIm.Pixels;
+        Span<int> sums = stackalloc int[c];
         for (int y = 0; y < im.Height; y++)
             for (int xx = 0; xx < outW; xx++)
-                for (int ch = 0; ch < c; ch++)
+            {
+                // All channels of a pixel per tap (integer sums: the same result in any order).
+                sums.Fill(1 << (PrecisionBits - 1));
+                int baseIdx = (y * inW + start[xx]) * c;
+                var weights = w.AsSpan(xx * ksize, count[xx]);
+                for (int x = 0; x < weights.Length; x++)
                 {
-                    int ss = 1 << (PrecisionBits - 1);
-                    int baseIdx = (y * inW + start[xx]) * c + ch;
-                    for (int x = 0; x < count[xx]; x++) ss += src[baseIdx + x * c] * w[xx * ksize + x];
-                    dst[(y * outW + xx) * c + ch] = Clip8(ss);
+                    int wx = weights[x], p = baseIdx + x * c;
+                    for (int ch = 0; ch < c; ch++) sums[ch] += src[p + ch] * wx;
                 }
+                int o = (y * outW + xx) * c;
+                for (int ch = 0; ch < c; ch++) dst[o + ch] = Clip8(sums[ch]);
+            }
         return outIm;
     }
 
@@ -101,13 +108,20 @@ public static class Resampler
         var outIm = new Image(im.Width, outH, im.Color);
         var src = im.Pixels;
         var dst = outIm.Pixels;
+        var acc = new int[stride];
         for (int yy = 0; yy < outH; yy++)
-            for (int i = 0; i < stride; i++)
+        {
+            // Whole rows per tap, in memory order (integer sums: the same result in any order).
+            Array.Fill(acc, 1 << (PrecisionBits - 1));
+            for (int y = 0; y < count[yy]; y++)
             {
-                int ss = 1 << (PrecisionBits - 1);
-                for (int y = 0; y < count[yy]; y++) ss += src[(start[yy] + y) * stride + i] * w[yy * ksize + y];
-                dst[yy * stride + i] = Clip8(ss);
+                int wy = w[yy * ksize + y];
+                var row = src.AsSpan((start[yy] + y) * stride, stride);
+                for (int i = 0; i < row.Length; i++) acc[i] += row[i] * wy;
             }
+            var outRow = dst.AsSpan(yy * stride, stride);
+            for (int i = 0; i < outRow.Length; i++) outRow[i] = Clip8(acc[i]);
+        }
         return outIm;
     }
 
