@@ -80,8 +80,50 @@ public sealed partial class Tensor
         if (weight.Rank != 2) throw new ArgumentException($"Linear: weight must be (out_features, in_features), got {weight.Shape}.");
         if (x.Rank == 0 || x.Size(-1) != weight.Size(1))
             throw new ArgumentException($"Linear: input's last dimension must be in_features = {weight.Size(1)}, got input shape {x.Shape}.");
+        if (x.Rank == 2 && x.DType == weight.DType && x.DType is DType.Float32 or DType.Float64 && x.Device.Type == DeviceType.Cpu
+            && (bias == null || (bias.Rank == 1 && bias.DType == x.DType && bias.Size(0) == weight.Size(0))))
+            return x.DType == DType.Float32 ? LinearGemm<float>(x, weight, bias) : LinearGemm<double>(x, weight, bias);
         var y = MatMul(x, weight.T);
         return bias == null ? y : y + bias;
+    }
+
+    // y = x W^T + b for a batch of rows as one GEMM, with a backward whose weight gradient is written contiguous
+    // (dW = dy^T x) rather than as the transpose of a product. Higher-order gradients take the composite ops.
+    private static Tensor LinearGemm<T>(Tensor x, Tensor weight, Tensor? bias) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int n = x.Size(0), k = x.Size(1), m = weight.Size(0);
+        using var xc = x.Contiguous();
+        using var wc = weight.Contiguous();
+        var y = Empty(new Shape(n, m), x.DType);
+        var ys = y.AsSpan<T>();
+        if (bias != null)
+        {
+            using var bc = bias.Contiguous();
+            var b = bc.AsSpan<T>();
+            for (int r = 0; r < n; r++) b.CopyTo(ys.Slice(r * m, m));
+        }
+        Fovea.Kernels.Cpu.Blas.Gemm(false, true, n, m, k, T.One, xc.AsSpan<T>(), k, wc.AsSpan<T>(), k, bias != null ? T.One : T.Zero, ys, m);
+        if (!Graph.Needs(x, weight) && !(bias != null && Graph.Needs(bias))) return y;
+        return Graph.Record(y, "Linear", [x, weight, bias], dy =>
+        {
+            if (GradMode.IsEnabled)
+                return [x.RequiresGrad ? dy.MatMul(weight) : null, weight.RequiresGrad ? dy.T.MatMul(x) : null, bias is { RequiresGrad: true } ? dy.Sum(0) : null];
+            using var dyc = dy.Contiguous();
+            Tensor? dx = null, dw = null;
+            if (x.RequiresGrad)
+            {
+                dx = Empty(x.Shape, x.DType);
+                using var wk = weight.Contiguous();
+                Fovea.Kernels.Cpu.Blas.Gemm(false, false, n, k, m, T.One, dyc.AsSpan<T>(), m, wk.AsSpan<T>(), k, T.Zero, dx.AsSpan<T>(), k);
+            }
+            if (weight.RequiresGrad)
+            {
+                dw = Empty(weight.Shape, weight.DType);
+                using var xk = x.Contiguous();
+                Fovea.Kernels.Cpu.Blas.Gemm(true, false, m, k, n, T.One, dyc.AsSpan<T>(), m, xk.AsSpan<T>(), k, T.Zero, dw.AsSpan<T>(), k);
+            }
+            return [dx, dw, bias is { RequiresGrad: true } ? dy.Sum(0) : null];
+        }, x, weight);
     }
 
     /// <summary>Outer product of two vectors: (m) x (n) -> (m, n).</summary>
