@@ -13,6 +13,7 @@ public static class Benchmarks
         ["profile-cnn"] = (ProfileCnnBench.Run, "where a reference-CNN training step spends its time"),
         ["loader"] = (LoaderBench.Run, "28x28 IDX images through the loader (flip + normalise)"),
         ["jpeg-loader"] = (JpegLoaderBench.Run, "JPEG decode + random resized crop + flip + normalise [--workers W]"),
+        ["overhead"] = (OverheadBench.Run, "fixed cost of one small op (dispatch, allocation, graph bookkeeping)"),
         ["infer"] = (InferBench.Run, "zoo model inference at 224x224 [--model resnet18] [--batch B] [--peer: PyTorch and ONNX Runtime]"),
     };
 

@@ -88,6 +88,12 @@ internal static class BinaryKernels
 
     private static void Run<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T>
     {
+        // Small contiguous operands of one shape: one row, no iteration plan (the common case for small ops).
+        if (y.NumElements <= RowParallel.Grain && a.IsContiguous && b.IsContiguous && y.IsContiguous && a.Shape == y.Shape && b.Shape == y.Shape)
+        {
+            BinaryRow(op, a.AsSpan<T>(), b.AsSpan<T>(), y.AsSpan<T>());
+            return;
+        }
         var shape = y.ShapeArray;
         var plan = new StridedRows(shape, [y.StrideArray, StridedRows.BroadcastStrides(a, shape), StridedRows.BroadcastStrides(b, shape)], [y.Offset, a.Offset, b.Offset]);
         var ya = y.RawArray<T>();
