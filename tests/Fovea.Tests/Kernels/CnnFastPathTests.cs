@@ -2,23 +2,13 @@
 // against plain reference loops or float64, and bitwise identical for any thread count.
 using Fovea.Random;
 using Fovea.Runtime.Threading;
+using Fovea.Tests.Oracle;
 using Xunit;
 
 namespace Fovea.Tests.Kernels;
 
 public class CnnFastPathTests
 {
-    private static T WithThreads<T>(int threads, Func<T> f)
-    {
-        int old = WorkerPool.ThreadCount;
-        try
-        {
-            WorkerPool.ThreadCount = threads;
-            return f();
-        }
-        finally { WorkerPool.ThreadCount = old; }
-    }
-
     // Values in a few levels (many ties, zeros as after relu) with some NaNs.
     private static Tensor TieData(int[] shape, DType dtype, int seed)
     {
@@ -60,7 +50,7 @@ public class CnnFastPathTests
                         Assert.Equal(at, ix[o]);
                         Assert.Equal(best, ys[o]);
                     }
-            var gx = WithThreads(1, () => Tensor.MaxPool2d(x, 2));
+            var gx = Threads.With(1, () => Tensor.MaxPool2d(x, 2));
             Assert.Equal(y.To(DType.Float64).ToArray<double>(), gx.To(DType.Float64).ToArray<double>());
         }
     }
@@ -83,8 +73,8 @@ public class CnnFastPathTests
             return (y.To(DType.Float64).ToArray<double>(), x.Grad!.To(DType.Float64).ToArray<double>(), gm.Grad!.To(DType.Float64).ToArray<double>());
         }
         var reference = Run(DType.Float64);
-        var one = WithThreads(1, () => Run(DType.Float32));
-        var four = WithThreads(4, () => Run(DType.Float32));
+        var one = Threads.With(1, () => Run(DType.Float32));
+        var four = Threads.With(4, () => Run(DType.Float32));
         Assert.Equal(one.Y, four.Y);
         Assert.Equal(one.Dx, four.Dx);
         Assert.Equal(one.Dg, four.Dg);
@@ -144,8 +134,8 @@ public class CnnFastPathTests
         Assert.Equal(ys.ToArray(), whole.Y, new FloatNear(1e-4f));
         Assert.Equal(dxs.ToArray(), whole.Dx, new FloatNear(1e-4f));
         for (int j = 0; j < dw.Length; j++) Assert.True(Math.Abs(dw[j] - whole.Dw[j]) < 1e-3 * (1 + Math.Abs(dw[j])), $"dw[{j}]: {dw[j]} vs {whole.Dw[j]}");
-        var one = WithThreads(1, () => Run(x));
-        var four = WithThreads(4, () => Run(x));
+        var one = Threads.With(1, () => Run(x));
+        var four = Threads.With(4, () => Run(x));
         Assert.Equal(one.Y, four.Y);
         Assert.Equal(one.Dx, four.Dx);
         Assert.Equal(one.Dw, four.Dw);

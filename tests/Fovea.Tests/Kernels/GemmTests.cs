@@ -2,6 +2,7 @@
 // SIMD level and transpose combination, and bitwise identity across thread counts.
 using Fovea.Kernels.Cpu;
 using Fovea.Runtime.Threading;
+using Fovea.Tests.Oracle;
 using Xunit;
 
 namespace Fovea.Tests.Kernels;
@@ -69,21 +70,15 @@ public class GemmTests
         int m = 300, n = 500, k = 700;
         var a = Rand(m * k, 4);
         var b = Rand(k * n, 5);
-        var results = new List<float[]>();
-        int old = WorkerPool.ThreadCount;
-        try
+        float[] Run()
         {
-            foreach (int t in new[] { 1, 2, 3 })
-            {
-                WorkerPool.ThreadCount = t;
-                var c = new float[m * n];
-                Sgemm.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n);
-                results.Add(c);
-            }
+            var c = new float[m * n];
+            Sgemm.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n);
+            return c;
         }
-        finally { WorkerPool.ThreadCount = old; }
-        Assert.Equal(results[0], results[1]);
-        Assert.Equal(results[0], results[2]);
+        var one = Threads.With(1, Run);
+        Assert.Equal(one, Threads.With(2, Run));
+        Assert.Equal(one, Threads.With(3, Run));
     }
 
     [Fact]

@@ -2,6 +2,7 @@
 // not depend on the thread count, dropout gradients, and argument errors.
 using Fovea.Random;
 using Fovea.Runtime.Threading;
+using Fovea.Tests.Oracle;
 using Xunit;
 
 namespace Fovea.Tests.Ops;
@@ -14,17 +15,6 @@ public class RandomOpsTests
         double mean = values.Average();
         double tol = 5 * Math.Sqrt(variance / values.Length);
         Assert.True(Math.Abs(mean - expected) <= tol, $"mean {mean}, expected {expected} +- {tol}");
-    }
-
-    private static T[] WithThreads<T>(int threads, Func<T[]> f)
-    {
-        int old = WorkerPool.ThreadCount;
-        try
-        {
-            WorkerPool.ThreadCount = threads;
-            return f();
-        }
-        finally { WorkerPool.ThreadCount = old; }
     }
 
     [Fact]
@@ -71,9 +61,9 @@ public class RandomOpsTests
             var r = Tensor.Multinomial(p, 20, true, new Generator(8)).To(DType.Float32);
             return [.. b.ToArray<float>(), .. d.ToArray<float>(), .. m.ToArray<float>(), .. r.ToArray<float>()];
         }
-        var one = WithThreads(1, Draw);
-        Assert.Equal(one, WithThreads(4, Draw));
-        Assert.Equal(one, WithThreads(3, Draw));
+        var one = Threads.With(1, Draw);
+        Assert.Equal(one, Threads.With(4, Draw));
+        Assert.Equal(one, Threads.With(3, Draw));
     }
 
     [Fact]
