@@ -163,17 +163,8 @@ public class IndexingTests
             var c = Tensor.Zeros([50, 64], DType.Float64).IndexPut([idx], src, accumulate: true);
             return [.. a.ToArray<double>(), .. b.ToArray<double>(), .. c.ToArray<double>()];
         }
-        int old = Fovea.Runtime.Threading.WorkerPool.ThreadCount;
-        double[] one, four;
-        try
-        {
-            Fovea.Runtime.Threading.WorkerPool.ThreadCount = 1;
-            one = Run();
-            Fovea.Runtime.Threading.WorkerPool.ThreadCount = 4;
-            four = Run();
-        }
-        finally { Fovea.Runtime.Threading.WorkerPool.ThreadCount = old; }
-        Assert.Equal(one, four);
+        var one = Threads.With(1, Run);
+        Assert.Equal(one, Threads.With(4, Run));
         // Same accumulation order as a naive loop over the rows.
         var expected = new double[50 * 64];
         var s = src.ToArray<double>();
