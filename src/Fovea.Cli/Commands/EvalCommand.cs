@@ -26,7 +26,7 @@ public static class EvalCommand
         {
             var loaded = r.GetValue(models)!.Select(TrainedModel.Load).ToList();
             var first = loaded[0];
-            string name = r.GetValue(dataset) ?? DatasetOf(r.GetValue(models)![0]);
+            string name = r.GetValue(dataset) ?? first.Dataset ?? "fashion-mnist";
             var data = ClassificationDatasets.Load(name, r.GetValue(dataPath), imageSize: first.Height);
             if (data.Classes.Count != first.Classes.Count)
                 throw new ArgumentException($"{name} has {data.Classes.Count} classes but the model predicts {first.Classes.Count}.");
@@ -84,14 +84,5 @@ public static class EvalCommand
         int best = 0;
         for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
         return best;
-    }
-
-    // The dataset recorded in a run folder's config.json.
-    private static string DatasetOf(string run)
-    {
-        string cfg = Directory.Exists(run) ? Path.Combine(run, "config.json") : "";
-        if (cfg.Length == 0 || !File.Exists(cfg)) return "fashion-mnist";
-        using var doc = JsonDocument.Parse(File.ReadAllText(cfg));
-        return doc.RootElement.TryGetProperty("dataset", out var d) ? d.GetString() ?? "fashion-mnist" : "fashion-mnist";
     }
 }

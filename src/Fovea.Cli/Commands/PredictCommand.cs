@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Fovea.Data.Augmentation;
 using Fovea.Imaging;
 using Fovea.IO;
 using Fovea.Training;
@@ -60,29 +61,14 @@ public static class PredictCommand
         return cmd;
     }
 
-    /// <summary>An image as the model's input: its channel count (gray by luma, or RGB), its size (bilinear) and its normalisation.</summary>
+    /// <summary>An image as the model's input: its channel count (gray by luma, or RGB), its size (bilinear, as PIL) and its normalisation.</summary>
     internal static Tensor Preprocess(Image image, TrainedModel m)
     {
         if (image.BitDepth != 8) throw new ArgumentException($"predict: {image}: 16-bit images are not supported; convert to 8 bits first.");
-        int h = image.Height, w = image.Width, c = image.Channels;
-        var chw = new float[m.InChannels * h * w];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int s = (y * w + x) * c;
-                float r = image.Pixels[s], g = c >= 3 ? image.Pixels[s + 1] : r, b = c >= 3 ? image.Pixels[s + 2] : r;
-                if (m.InChannels == 1) chw[y * w + x] = c >= 3 ? (r * 299 + g * 587 + b * 114) / 1000f : r;
-                else
-                {
-                    chw[y * w + x] = r;
-                    chw[h * w + y * w + x] = g;
-                    chw[2 * h * w + y * w + x] = b;
-                }
-            }
-        var t = Tensor.FromArray(chw, 1, m.InChannels, h, w);
-        if (h != m.Height || w != m.Width) t = Tensor.Interpolate(t, (m.Height, m.Width), mode: "bilinear", alignCorners: false);
-        var mean = Tensor.FromArray(m.Mean.Select(v => (float)(v * 255)).ToArray(), 1, m.InChannels, 1, 1);
-        var std = Tensor.FromArray(m.Std.Select(v => (float)(v * 255)).ToArray(), 1, m.InChannels, 1, 1);
-        return ((t - mean) / std).Squeeze(0);
+        var im = m.InChannels == 1
+            ? (image.Color == ColorSpace.Gray ? image : ColorOps.Grayscale(ImageOps.ToRgb(image), single: true))
+            : ImageOps.ToRgb(image);
+        if (im.Width != m.Width || im.Height != m.Height) im = Resampler.Resize(im, m.Width, m.Height, Interpolation.Bilinear);
+        return ImageTensor.ToTensor(im, normalize: true, m.Mean.Select(v => (float)v).ToArray(), m.Std.Select(v => (float)v).ToArray());
     }
 }

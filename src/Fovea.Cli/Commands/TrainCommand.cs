@@ -97,7 +97,7 @@ public static class TrainCommand
             var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std);
 
             var config = new Dictionary<string, object?> { ["model"] = modelName, ["dataset"] = Directory.Exists(r.GetValue(dataset)!) ? Path.GetFullPath(r.GetValue(dataset)!) : data.Name, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels, ["image_size"] = new[] { data.Train.Height, data.Train.Width },
-                ["mean"] = data.Mean, ["std"] = data.Std, ["batch_size"] = r.GetValue(batch), ["options"] = options with { ClassWeights = options.ClassWeights } };
+                ["mean"] = data.Mean, ["std"] = data.Std, ["batch_size"] = r.GetValue(batch), ["options"] = options };
             var trainer = new Trainer(net, options) { Config = JsonSerializer.Serialize(config) };
             var folder = new RunFolder(runDir, config) { Append = resumeFrom != null };
             var progress = new TrainingProgress(asJson);

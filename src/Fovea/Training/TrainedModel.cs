@@ -12,6 +12,9 @@ namespace Fovea.Training;
 /// <summary>A model in evaluation mode with what is needed to feed it: class names, input size and normalisation.</summary>
 public sealed record TrainedModel(Module Model, string Name, IReadOnlyList<string> Classes, int InChannels, int Height, int Width, double[] Mean, double[] Std)
 {
+    /// <summary>The dataset the model was trained on (from its run configuration), or null when the file does not say.</summary>
+    public string? Dataset { get; init; }
+
     /// <summary>
     /// Loads a run folder written by `fovea train` (best.safetensors, else last.safetensors) or a .safetensors file whose
     /// metadata holds the run's config.
@@ -93,6 +96,9 @@ public sealed record TrainedModel(Module Model, string Name, IReadOnlyList<strin
         var model = ModelZoo.Create(name, classes.Length, inChannels);
         model.LoadStateDict(state);
         model.Eval();
-        return new TrainedModel(model, name, classes, inChannels, size[0], size[1], Doubles("mean"), Doubles("std"));
+        return new TrainedModel(model, name, classes, inChannels, size[0], size[1], Doubles("mean"), Doubles("std"))
+        {
+            Dataset = c.TryGetProperty("dataset", out var d) ? d.GetString() : null,
+        };
     }
 }
