@@ -12,10 +12,13 @@ namespace Fovea.Bench;
 
 internal static class JpegLoaderBench
 {
-    private sealed class JpegFiles(List<byte[]> files) : IDataset<byte[]>
+    // A sample is the file's bytes until the loader's transform turns it into the normalised (3, 224, 224) tensor.
+    private sealed record Sample(byte[] Jpeg, Tensor? Image);
+
+    private sealed class JpegFiles(List<byte[]> files) : IDataset<Sample>
     {
         public int Count => files.Count;
-        public byte[] Get(int index) => files[index];
+        public Sample Get(int index) => new(files[index], null);
     }
 
     public static int Run(string[] args)
@@ -24,11 +27,18 @@ internal static class JpegLoaderBench
         var sources = Photos();
         var files = Enumerable.Range(0, images).Select(i => sources[i % sources.Count]).ToList();
         var pipeline = new Compose(new RandomResizedCrop(224), new HorizontalFlip());
-        // Collation does the per-sample work on the loader's thread: decode, crop-resize, flip, normalise, stack.
-        var realLoader = new DataLoader<byte[], Tensor>(new JpegFiles(files), 32,
-            batch => Tensor.Stack(batch.Select(b => ImageTensor.ToTensor(pipeline.Apply(new AugmentSample(JpegDecoder.Decode(b)), new Generator((ulong)b.Length)).Image,
-                normalize: true)).ToList()),
-            numWorkers: workers, shuffle: true, seed: 1);
+        // The transform does the per-sample work on the loader's thread with the loader's per-sample generator:
+        // decode, crop-resize, flip, normalise; collation stacks.
+        var realLoader = new DataLoader<Sample, Tensor>(new JpegFiles(files), 32,
+            batch =>
+            {
+                var images = batch.Select(b => b.Image!).ToList();
+                var stacked = Tensor.Stack(images);
+                foreach (var t in images) t.Dispose();
+                return stacked;
+            },
+            numWorkers: workers, shuffle: true, seed: 1,
+            transform: (s, _, g) => s with { Image = ImageTensor.ToTensor(pipeline.Apply(new AugmentSample(JpegDecoder.Decode(s.Jpeg)), g).Image, normalize: true) });
         foreach (var b in realLoader.Epoch(0).Take(2)) b.Dispose();   // warm-up
         var sw = Stopwatch.StartNew();
         int n = 0;
