@@ -21,15 +21,13 @@ public sealed class MBConv : Module
         block.Add(new SqueezeExcitation(expanded, Math.Max(1, inChannels / 4), new SiLU()));
         block.Add(Blocks.ConvBnAct(expanded, outChannels, 1));
         RegisterModule("block", block);
-        _dropPath = new DropPath(stochasticDepth);
+        _dropPath = RegisterModule("stochastic_depth", new DropPath(stochasticDepth));
     }
 
     public override Tensor Forward(Tensor x)
     {
         var y = Child("block").Call(x);
-        if (!_residual) return y;
-        _dropPath.Train(Training);
-        return _dropPath.Call(y) + x;
+        return _residual ? _dropPath.Call(y) + x : y;
     }
 }
 
