@@ -71,7 +71,6 @@ public static class TrainCommand
             string? resumeFrom = r.GetValue(resume);
             string runDir = r.GetValue(output) ?? (resumeFrom != null && Directory.Exists(resumeFrom) ? resumeFrom
                 : Path.Combine("runs", $"{modelName}-{data.Name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
-            int seen = data.Train.Count;
             double[]? weightsPerClass = r.GetValue(classWeights) switch
             {
                 null => null,
@@ -96,8 +95,14 @@ public static class TrainCommand
             var train = ImageClassificationData.Loader(data.Train, r.GetValue(batch), train: true, data.Mean, data.Std, options.Seed, r.GetValue(workers), data.Flip, trainSampler);
             var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std);
 
-            var config = new Dictionary<string, object?> { ["model"] = modelName, ["dataset"] = Directory.Exists(r.GetValue(dataset)!) ? Path.GetFullPath(r.GetValue(dataset)!) : data.Name, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels, ["image_size"] = new[] { data.Train.Height, data.Train.Width },
-                ["mean"] = data.Mean, ["std"] = data.Std, ["batch_size"] = r.GetValue(batch), ["options"] = options };
+            // Everything `fovea eval/predict/export` need to rebuild and feed the model (TrainedModel reads it back).
+            string datasetName = Directory.Exists(r.GetValue(dataset)!) ? Path.GetFullPath(r.GetValue(dataset)!) : data.Name;
+            var config = new Dictionary<string, object?>
+            {
+                ["model"] = modelName, ["dataset"] = datasetName, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels,
+                ["image_size"] = new[] { data.Train.Height, data.Train.Width }, ["mean"] = data.Mean, ["std"] = data.Std,
+                ["batch_size"] = r.GetValue(batch), ["options"] = options,
+            };
             var trainer = new Trainer(net, options) { Config = JsonSerializer.Serialize(config) };
             var folder = new RunFolder(runDir, config) { Append = resumeFrom != null };
             var progress = new TrainingProgress(asJson);
@@ -117,7 +122,7 @@ public static class TrainCommand
                 return 130;
             }
             var result = trainer.LastValidation ?? trainer.Evaluate(test);
-            folder.WriteSummary(history, result, data.Classes, new() { ["model"] = modelName, ["dataset"] = data.Name, ["train_images"] = seen,
+            folder.WriteSummary(history, result, data.Classes, new() { ["model"] = modelName, ["dataset"] = data.Name, ["train_images"] = data.Train.Count,
                 ["wall_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1) });
             folder.WritePredictionGrid(result, data.Classes, i => data.Test.ToImage(i));
             Report(asJson, "done", $"test accuracy {result.Accuracy:P2} after {history.Epochs.Count} epochs ({history.StopReason}) in {clock.Elapsed.TotalSeconds:F0} s\n" +
