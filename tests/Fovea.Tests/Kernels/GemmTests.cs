@@ -42,6 +42,7 @@ public class GemmTests
     {
         { 1, 1, 1 }, { 7, 9, 15 }, { 14, 32, 8 }, { 15, 33, 17 }, { 16, 16, 16 }, { 17, 65, 31 }, { 63, 64, 65 },
         { 100, 129, 257 }, { 129, 100, 300 }, { 64, 3136 / 8, 576 / 4 }, { 230, 49, 520 }, { 3, 2100, 33 },
+        { 32, 9, 2352 }, { 40, 5, 70 }, { 300, 15, 40 },
     };
 
     [Theory]
@@ -61,6 +62,25 @@ public class GemmTests
         {
             Check(level, false, true, 37, 45, 70, 0.5f, 2f, 3);
             Check(level, true, false, 37, 45, 70, -1f, 1f, 5);
+            Check(level, false, true, 37, 45, 300, 1.5f, 0f, 2);
+            Check(level, false, false, 29, 70, 530, -0.5f, 0f, 1);
+        }
+    }
+
+    [Fact]
+    public void BetaZeroIgnoresWhatCHeld()
+    {
+        foreach (var level in new[] { SimdLevel.Avx512, SimdLevel.Avx2, SimdLevel.Scalar }.Where(l => l <= CpuFeatures.Best))
+        {
+            int m = 20, n = 40, k = 300;
+            var a = Rand(m * k, 6);
+            var b = Rand(k * n, 7);
+            var c = Enumerable.Repeat(float.NaN, m * n).ToArray();
+            var old = Sgemm.Level;
+            Sgemm.Level = level;
+            try { Sgemm.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n); }
+            finally { Sgemm.Level = old; }
+            Assert.All(c, v => Assert.False(float.IsNaN(v), $"{level}: NaN left in C with beta = 0"));
         }
     }
 

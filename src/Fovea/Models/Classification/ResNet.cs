@@ -69,15 +69,17 @@ public sealed class ResNet : Module
     /// <param name="bottleneck">Bottleneck blocks (ResNet-50+) instead of basic blocks.</param>
     /// <param name="layers">Blocks per stage, e.g. [2, 2, 2, 2] for ResNet-18.</param>
     /// <param name="smallStem">3x3 stride-1 first convolution and no max pool, for small images (28x28, 32x32).</param>
-    public ResNet(bool bottleneck, int[] layers, int numClasses = 1000, int inChannels = 3, bool smallStem = false, bool zeroInitResidual = false)
+    /// <param name="width">Channels of the stem and the first stage (64 in the paper); the stages have width, 2, 4 and 8 times it.</param>
+    public ResNet(bool bottleneck, int[] layers, int numClasses = 1000, int inChannels = 3, bool smallStem = false, bool zeroInitResidual = false, int width = 64)
     {
         if (layers.Length != 4) throw new ArgumentException($"ResNet: expected 4 stages, got {layers.Length}.");
         _smallStem = smallStem;
         int expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
-        RegisterModule("conv1", smallStem ? new Conv2d(inChannels, 64, 3, 1, 1, bias: false) : new Conv2d(inChannels, 64, 7, 2, 3, bias: false));
-        RegisterModule("bn1", new BatchNorm2d(64));
-        int inPlanes = 64;
-        int[] planes = [64, 128, 256, 512];
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), $"ResNet: width must be positive, got {width}.");
+        RegisterModule("conv1", smallStem ? new Conv2d(inChannels, width, 3, 1, 1, bias: false) : new Conv2d(inChannels, width, 7, 2, 3, bias: false));
+        RegisterModule("bn1", new BatchNorm2d(width));
+        int inPlanes = width;
+        int[] planes = [width, 2 * width, 4 * width, 8 * width];
         for (int s = 0; s < 4; s++)
         {
             int stride = s == 0 ? 1 : 2;
@@ -93,8 +95,8 @@ public sealed class ResNet : Module
             }
             RegisterModule($"layer{s + 1}", stage);
         }
-        RegisterModule("fc", new Linear(512 * expansion, numClasses));
-        FeatureDim = 512 * expansion;
+        RegisterModule("fc", new Linear(8 * width * expansion, numClasses));
+        FeatureDim = 8 * width * expansion;
         Blocks.InitCnn(this);
         if (zeroInitResidual)
             foreach (var m in Modules())
@@ -106,12 +108,12 @@ public sealed class ResNet : Module
     public int FeatureDim { get; }
 
     /// <summary>ResNet-18, -34 or -50 by depth.</summary>
-    public static ResNet Create(int depth, int numClasses = 1000, int inChannels = 3, bool smallStem = false) => depth switch
+    public static ResNet Create(int depth, int numClasses = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => depth switch
     {
-        18 => new ResNet(false, [2, 2, 2, 2], numClasses, inChannels, smallStem),
-        34 => new ResNet(false, [3, 4, 6, 3], numClasses, inChannels, smallStem),
-        50 => new ResNet(true, [3, 4, 6, 3], numClasses, inChannels, smallStem),
-        101 => new ResNet(true, [3, 4, 23, 3], numClasses, inChannels, smallStem),
+        18 => new ResNet(false, [2, 2, 2, 2], numClasses, inChannels, smallStem, width: width),
+        34 => new ResNet(false, [3, 4, 6, 3], numClasses, inChannels, smallStem, width: width),
+        50 => new ResNet(true, [3, 4, 6, 3], numClasses, inChannels, smallStem, width: width),
+        101 => new ResNet(true, [3, 4, 23, 3], numClasses, inChannels, smallStem, width: width),
         _ => throw new ArgumentException($"ResNet: no standard depth {depth}; choose 18, 34, 50 or 101."),
     };
 

@@ -1,9 +1,10 @@
 // Fast float32 GEMM in the Goto/BLIS style. C is cut into tasks (MC rows x NT columns) run on the worker pool;
 // each task loops over K in KC slices, packs its A block into MR-row slivers and its B block into NR-column
-// slivers (zero-padded at the edges), and runs a register-tiled micro-kernel on every (MR x NR) tile.
+// slivers (zero-padded at the edges), and runs a register-tiled micro-kernel on every (MR x NR) tile; with a single
+// row block, each B sliver is packed by the task that uses it, right before use.
 // Every element of C is accumulated by the same sequence of FMAs whatever the task split, so results are
-// bitwise identical for any thread count. Micro-kernels: 14x32 on Vector512 (28 accumulators), 6x16 on
-// Vector256; other machines use the reference (Kernels/Cpu/Gemm/GemmReference.cs).
+// bitwise identical for any thread count. Micro-kernels: 14x32 on Vector512 (28 accumulators; 8x32 for short A),
+// 6x16 on Vector256; other machines use the reference (Kernels/Cpu/Gemm/GemmReference.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,7 +12,7 @@ using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;
 
-internal static unsafe class Sgemm
+internal static unsafe partial class Sgemm
 {
     private const int KC = 256;   // K slice: an A sliver (MR x KC) and a B sliver (KC x NR) stay in L1/L2
     private const int MC = 112;   // rows per task block (a multiple of 14; the 6-row kernel pads its last sliver)
@@ -32,7 +33,26 @@ internal static unsafe class Sgemm
             return;
         }
         fixed (float* pa = a, pb = b, pc = c)
-            Run(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        {
+            int nr = level == SimdLevel.Avx512 ? 32 : 16;
+            if (n < nr / 2 && m >= 2 * n) RunTransposed(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            else Run(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        }
+    }
+
+    // A few columns (a convolution's weight gradient with one input channel: n = 9) would leave most of every
+    // NR-wide tile empty. C^T = op(B)^T op(A)^T has those columns as rows instead: it is computed into a scratch
+    // buffer and added to C transposed.
+    private static void RunTransposed(SimdLevel level, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc)
+    {
+        float* t = Buffers.Transposed(n * m);
+        Run(level, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m);
+        for (int i = 0; i < m; i++)
+        {
+            float* row = c + (long)i * ldc;
+            for (int j = 0; j < n; j++) row[j] = beta == 0 ? t[j * m + i] : beta * row[j] + t[j * m + i];
+        }
     }
 
     private const int NC = 2048;  // columns per B panel: KC x NC floats (2 MB) shared by all row blocks
@@ -40,52 +60,76 @@ internal static unsafe class Sgemm
     private static void Run(SimdLevel level, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc)
     {
-        int mr = level == SimdLevel.Avx512 ? 14 : 6, nr = level == SimdLevel.Avx512 ? 32 : 16;
-        ScaleC(m, n, beta, c, ldc);
+        int mr = RowsPerTile(level, m), nr = level == SimdLevel.Avx512 ? 32 : 16;
+        // beta = 0: the first K slice stores into C instead of adding, so C is neither cleared nor read.
+        if (beta != 0) ScaleC(m, n, beta, c, ldc);
         int threads = WorkerPool.ThreadCount;
         int rowBlocks = (m + MC - 1) / MC;
-        float* panel = SharedPanel(KC * (NC + nr));
+        int kc = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);  // K in equal slices of at most KC
+        // One row block: every B sliver is used by one task only, so the task packs it into L1 right before use.
+        // Several row blocks share each sliver: it is packed once into a panel all tasks read.
+        bool streamB = rowBlocks == 1;
+        float* panel = streamB ? null : SharedPanel(KC * (NC + nr));
         nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel;
-        for (int j0 = 0; j0 < n; j0 += NC)
+        int nc = streamB ? n : NC;
+        for (int j0 = 0; j0 < n; j0 += nc)
         {
-            int nb = Math.Min(NC, n - j0);
+            int nb = Math.Min(nc, n - j0);
             int slivers = (nb + nr - 1) / nr;
             // Enough tasks for every thread: split the panel's slivers into column groups when rows are few.
             int colGroups = Math.Max(1, Math.Min(slivers, (2 * threads + rowBlocks - 1) / rowBlocks));
             int perGroup = (slivers + colGroups - 1) / colGroups;
             colGroups = (slivers + perGroup - 1) / perGroup;
-            for (int p0 = 0; p0 < k; p0 += KC)
+            for (int p0 = 0; p0 < k; p0 += kc)
             {
-                int kb = Math.Min(KC, k - p0);
+                int kb = Math.Min(kc, k - p0);
+                bool store = beta == 0 && p0 == 0;
                 const int SliversPerPackTask = 4;
-                WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
-                {
-                    int s0 = t * SliversPerPackTask * nr, s1 = Math.Min(nb, s0 + SliversPerPackTask * nr);
-                    PackB(transB, (float*)B, ldb, p0, j0 + s0, kb, s1 - s0, nr, (float*)P + s0 * kb);
-                });
+                if (!streamB)
+                    WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
+                    {
+                        int s0 = t * SliversPerPackTask * nr, s1 = Math.Min(nb, s0 + SliversPerPackTask * nr);
+                        PackB(transB, (float*)B, ldb, p0, j0 + s0, kb, s1 - s0, nr, (float*)P + s0 * kb);
+                    });
                 WorkerPool.For(rowBlocks * colGroups, task =>
                 {
                     int i0 = task / colGroups * MC, g = task % colGroups;
                     int mb = Math.Min(MC, m - i0);
                     // The last sliver is zero-padded to mr rows, so the block holds MC rounded up to mr rows.
-                    float* packedA = Buffers.ForThread((MC + mr - 1) / mr * mr * KC);
+                    float* packedA = Buffers.ForThread((MC + mr - 1) / mr * mr * KC + KC * nr);
+                    float* sliver = packedA + (MC + mr - 1) / mr * mr * KC;
                     PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
                     int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                     for (int jr = jStart; jr < jEnd; jr += nr)
                     {
-                        float* bp = (float*)P + jr * kb;
                         int cols = Math.Min(nr, nb - jr);
+                        float* bp = (float*)P + jr * kb;
+                        if (streamB)
+                        {
+                            PackB(transB, (float*)B, ldb, p0, j0 + jr, kb, cols, nr, sliver);
+                            bp = sliver;
+                        }
                         for (int ir = 0; ir < mb; ir += mr)
                         {
                             float* cTile = (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
                             int rows = Math.Min(mr, mb - ir);
-                            if (level == SimdLevel.Avx512) Kernel14x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols);
-                            else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols);
+                            if (mr == 14) Kernel14x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
+                            else if (mr == 8) Kernel8x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
+                            else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
                         }
                     }
                 });
             }
         }
+    }
+
+    // Rows of the register tile: 6 on AVX2; on AVX-512 14, or 8 where 14-row slivers would pad m by much more
+    // (m = 16, 32: 8 rows waste nothing; the 8-row kernel does ~10 % fewer FMAs per load, hence the 1.1).
+    private static int RowsPerTile(SimdLevel level, int m)
+    {
+        if (level != SimdLevel.Avx512) return 6;
+        int rows14 = (m + 13) / 14 * 14, rows8 = (m + 7) / 8 * 8;
+        return rows8 * 1.1 < rows14 ? 8 : 14;
     }
 
     // The packed B panel, shared by the tasks of one GEMM call (the caller's thread owns it).
@@ -97,77 +141,12 @@ internal static unsafe class Sgemm
         for (int i = 0; i < m; i++)
         {
             var row = new Span<float>(c + (long)i * ldc, n);
-            if (beta == 0) row.Clear();
-            else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
-        }
-    }
-
-    // A block (mb x kb of op(A) starting at (i0, p0)) -> slivers of mr rows: sliver s holds, for p = 0..kb-1,
-    // the mr values op(A)[i0 + s*mr + r, p0 + p] (rows past mb are zero).
-    private static void PackA(bool transA, float* a, int lda, int i0, int p0, int mb, int kb, int mr, float* dst)
-    {
-        for (int s = 0; s < mb; s += mr)
-        {
-            int rows = Math.Min(mr, mb - s);
-            float* d = dst + s * kb;
-            if (!transA)
-            {
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = a + (long)(i0 + s + r) * lda + p0;
-                    for (int p = 0; p < kb; p++) d[p * mr + r] = src[p];
-                }
-            }
-            else
-            {
-                for (int p = 0; p < kb; p++)
-                {
-                    float* src = a + (long)(p0 + p) * lda + i0 + s;
-                    for (int r = 0; r < rows; r++) d[p * mr + r] = src[r];
-                }
-            }
-            if (rows < mr)
-                for (int p = 0; p < kb; p++)
-                    for (int r = rows; r < mr; r++) d[p * mr + r] = 0;
-        }
-    }
-
-    // B block (kb x nb of op(B) starting at (p0, j0)) -> slivers of nr columns: sliver s holds, for p = 0..kb-1,
-    // the nr values op(B)[p0 + p, j0 + s*nr + j] (columns past nb are zero).
-    private static void PackB(bool transB, float* b, int ldb, int p0, int j0, int kb, int nb, int nr, float* dst)
-    {
-        for (int s = 0; s < nb; s += nr)
-        {
-            int cols = Math.Min(nr, nb - s);
-            float* d = dst + s * kb;
-            if (!transB)
-            {
-                for (int p = 0; p < kb; p++)
-                {
-                    float* src = b + (long)(p0 + p) * ldb + j0 + s;
-                    if (cols == nr) Buffer.MemoryCopy(src, d + p * nr, nr * 4, nr * 4);
-                    else
-                    {
-                        for (int j = 0; j < cols; j++) d[p * nr + j] = src[j];
-                        for (int j = cols; j < nr; j++) d[p * nr + j] = 0;
-                    }
-                }
-            }
-            else
-            {
-                for (int j = 0; j < cols; j++)
-                {
-                    float* src = b + (long)(j0 + s + j) * ldb + p0;
-                    for (int p = 0; p < kb; p++) d[p * nr + j] = src[p];
-                }
-                for (int p = 0; p < kb && cols < nr; p++)
-                    for (int j = cols; j < nr; j++) d[p * nr + j] = 0;
-            }
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel14x32(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols)
+    private static void Kernel14x32(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols, bool store)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default,
@@ -198,29 +177,75 @@ internal static unsafe class Sgemm
         var va = Vector512.Create(alpha);
         if (rows == 14 && cols == 32)
         {
-            Add(c, c00, c01, va); Add(c + ldc, c10, c11, va); Add(c + 2 * ldc, c20, c21, va); Add(c + 3 * ldc, c30, c31, va);
-            Add(c + 4 * ldc, c40, c41, va); Add(c + 5 * ldc, c50, c51, va); Add(c + 6 * ldc, c60, c61, va); Add(c + 7 * ldc, c70, c71, va);
-            Add(c + 8 * ldc, c80, c81, va); Add(c + 9 * ldc, c90, c91, va); Add(c + 10 * ldc, ca0, ca1, va); Add(c + 11 * ldc, cb0, cb1, va);
-            Add(c + 12 * ldc, cc0, cc1, va); Add(c + 13 * ldc, cd0, cd1, va);
+            Put(c, c00, c01, va, store); Put(c + ldc, c10, c11, va, store); Put(c + 2 * ldc, c20, c21, va, store);
+            Put(c + 3 * ldc, c30, c31, va, store); Put(c + 4 * ldc, c40, c41, va, store); Put(c + 5 * ldc, c50, c51, va, store);
+            Put(c + 6 * ldc, c60, c61, va, store); Put(c + 7 * ldc, c70, c71, va, store); Put(c + 8 * ldc, c80, c81, va, store);
+            Put(c + 9 * ldc, c90, c91, va, store); Put(c + 10 * ldc, ca0, ca1, va, store); Put(c + 11 * ldc, cb0, cb1, va, store);
+            Put(c + 12 * ldc, cc0, cc1, va, store); Put(c + 13 * ldc, cd0, cd1, va, store);
             return;
         }
         // Edge tile: spill the accumulators and add the valid part.
         float* t = stackalloc float[14 * 32];
-        Vector512<float>[] acc = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1, cc0, cc1, cd0, cd1];
-        for (int i = 0; i < 28; i++) acc[i].Store(t + i * 16);
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) c[(long)i * ldc + j] += alpha * t[i * 32 + j];
+        c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80);
+        c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
+        c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240); c80.Store(t + 256); c81.Store(t + 272);
+        c90.Store(t + 288); c91.Store(t + 304); ca0.Store(t + 320); ca1.Store(t + 336); cb0.Store(t + 352); cb1.Store(t + 368);
+        cc0.Store(t + 384); cc1.Store(t + 400); cd0.Store(t + 416); cd1.Store(t + 432);
+        PutEdge(t, 32, c, ldc, alpha, rows, cols, store);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(float* row, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha)
+    private static void Put(float* row, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, bool store)
     {
+        if (store)
+        {
+            (lo * alpha).Store(row);
+            (hi * alpha).Store(row + 16);
+            return;
+        }
         Vector512.FusedMultiplyAdd(lo, alpha, Vector512.Load(row)).Store(row);
         Vector512.FusedMultiplyAdd(hi, alpha, Vector512.Load(row + 16)).Store(row + 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols)
+    private static void Kernel8x32(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols, bool store)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default,
+            c70 = default, c71 = default;
+        for (int p = 0; p < kb; p++)
+        {
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
+            Vector512<float> x;
+            x = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            ap += 8;
+            bp += 32;
+        }
+        var va = Vector512.Create(alpha);
+        if (rows == 8 && cols == 32)
+        {
+            Put(c, c00, c01, va, store); Put(c + ldc, c10, c11, va, store); Put(c + 2 * ldc, c20, c21, va, store);
+            Put(c + 3 * ldc, c30, c31, va, store); Put(c + 4 * ldc, c40, c41, va, store); Put(c + 5 * ldc, c50, c51, va, store);
+            Put(c + 6 * ldc, c60, c61, va, store); Put(c + 7 * ldc, c70, c71, va, store);
+            return;
+        }
+        float* t = stackalloc float[8 * 32];
+        c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80);
+        c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
+        c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240);
+        PutEdge(t, 32, c, ldc, alpha, rows, cols, store);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols, bool store)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -239,18 +264,29 @@ internal static unsafe class Sgemm
             bp += 16;
         }
         float* t = stackalloc float[6 * 16];
-        Vector256<float>[] acc = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51];
-        for (int i = 0; i < 12; i++) acc[i].Store(t + i * 8);
+        c00.Store(t); c01.Store(t + 8); c10.Store(t + 16); c11.Store(t + 24); c20.Store(t + 32); c21.Store(t + 40);
+        c30.Store(t + 48); c31.Store(t + 56); c40.Store(t + 64); c41.Store(t + 72); c50.Store(t + 80); c51.Store(t + 88);
+        PutEdge(t, 16, c, ldc, alpha, rows, cols, store);
+    }
+
+    // C[i, j] (+)= alpha * t[i, j] for the valid rows x cols of a spilled tile (fused, as in the full tiles).
+    private static void PutEdge(float* t, int ldt, float* c, int ldc, float alpha, int rows, int cols, bool store)
+    {
         for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) c[(long)i * ldc + j] += alpha * t[i * 16 + j];
+        {
+            var src = new ReadOnlySpan<float>(t + i * ldt, cols);
+            var dst = new Span<float>(c + (long)i * ldc, cols);
+            if (store) System.Numerics.Tensors.TensorPrimitives.Multiply(src, alpha, dst);
+            else System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(src, alpha, dst, dst);
+        }
     }
 
     /// <summary>Per-thread, 64-byte-aligned packing buffers, grown on demand and kept for the thread's life.</summary>
     private sealed class Buffers
     {
         [ThreadStatic] private static Buffers? _current;
-        private float* _a, _panel;
-        private nuint _aSize, _panelSize;
+        private float* _a, _panel, _t;
+        private nuint _aSize, _panelSize, _tSize;
 
         /// <summary>This thread's A-block buffer.</summary>
         public static float* ForThread(int floats)
@@ -258,6 +294,14 @@ internal static unsafe class Sgemm
             var buf = _current ??= new Buffers();
             Grow(ref buf._a, ref buf._aSize, floats);
             return buf._a;
+        }
+
+        /// <summary>This thread's buffer for C^T (see RunTransposed).</summary>
+        public static float* Transposed(int floats)
+        {
+            var buf = _current ??= new Buffers();
+            Grow(ref buf._t, ref buf._tSize, floats);
+            return buf._t;
         }
 
         /// <summary>This thread's B-panel buffer (used by the thread that issues the GEMM).</summary>
@@ -280,6 +324,7 @@ internal static unsafe class Sgemm
         {
             NativeMemory.AlignedFree(_a);
             NativeMemory.AlignedFree(_panel);
+            NativeMemory.AlignedFree(_t);
         }
     }
 }
