@@ -44,11 +44,29 @@ public sealed record MultiLabelData(string Name, InMemoryImageDataset Train, InM
             Targets(all, trainRows), Targets(val, valRows), all.Classes, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225], Flip: true);
     }
 
-    /// <summary>The rows of a (labelled) manifest as evaluation data: images and targets, nothing held out.</summary>
-    public static (InMemoryImageDataset Images, float[,] Targets) LoadAll(ManifestDataset manifest, int imageSize)
+    /// <summary>
+    /// The evaluation data of a multi-label model: every row of <paramref name="manifest"/>, or by default its run's
+    /// validation data (the --val-dataset manifest, else the held-out rows of the training manifest). Labels must be the
+    /// model's; images are resized to the model's input size.
+    /// </summary>
+    public static (InMemoryImageDataset Images, float[,] Targets) ForEvaluation(TrainedModel model, string? manifest = null)
     {
-        var rows = Enumerable.Range(0, manifest.Count).ToArray();
-        return (Decode(manifest, rows, DatasetSplit.Test, imageSize, new DatasetSource(DatasetSourceKind.Explicit, manifest.Manifest)), Targets(manifest, rows));
+        if (!model.MultiLabel) throw new ArgumentException($"MultiLabelData.ForEvaluation: {model.Name} is not a multi-label model.");
+        string? dataset = null, val = null;
+        char separator = ';';
+        if (model.Config.Length > 0)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(model.Config);
+            var c = doc.RootElement;
+            string? Str(string key) => c.TryGetProperty(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+            (dataset, val, separator) = (Str("dataset"), Str("val_dataset"), Str("label_separator") is [char sep] ? sep : ';');
+        }
+        string file = manifest ?? val ?? dataset ?? throw new ArgumentException($"{model.Name}: the run names no dataset; give a manifest with --dataset.");
+        if (!IsManifest(file)) throw new FileNotFoundException($"Multi-label evaluation needs a manifest file (.csv, .tsv, .json, .jsonl); '{file}' is not one.", file);
+        var m = ReadManifest(file, separator, model.Classes);
+        var rows = Enumerable.Range(0, m.Count).Where(i => manifest != null || val != null || IsHeldOut(i)).ToArray();
+        var source = new DatasetSource(DatasetSourceKind.Explicit, file);
+        return (Decode(m, rows, DatasetSplit.Test, model.Height, source), Targets(m, rows));
     }
 
     private static ImageArrayDataset Decode(ManifestDataset m, int[] rows, DatasetSplit split, int imageSize, DatasetSource source) =>
