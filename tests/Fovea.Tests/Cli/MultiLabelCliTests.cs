@@ -145,6 +145,10 @@ public class MultiLabelCliTests
                 Assert.Equal("chain", doc.RootElement.GetProperty("label_strategy").GetString());
             }
 
+            (code, _, err) = CliTests.Run(ExportCommand.Create(), "export", run, "--output", Path.Combine(dir, "chain.onnx"));
+            Assert.Equal(1, code);
+            Assert.Contains("classifier chain", err);
+
             // A manifest with one label per row is single-label data (every fifth row held out), unless --multi-label.
             string single = Path.Combine(dir, "data", "single.csv");
             File.WriteAllText(single, "path,label\n" + string.Concat(Enumerable.Range(0, 10).Select(i => $"m{i:D4}.png,{(i % 2 == 0 ? "even" : "odd")}\n")));
