@@ -61,6 +61,7 @@ public sealed class RunFolder : ITrainerCallback
             ["test_loss"] = Finite(test?.Loss),
             ["test_acc"] = Finite(test?.Accuracy),
         };
+        foreach (var (k, v) in history.Best?.Extra ?? new Dictionary<string, double>()) summary["best_" + k] = Finite(v);
         if (test is { LabelSets: { } truth, Thresholds: { } thresholds }) WriteMultiLabelSummary(summary, truth, test.Probabilities, thresholds, classNames);
         else if (test is { Targets.Length: > 0 })
         {
