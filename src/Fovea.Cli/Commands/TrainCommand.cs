@@ -70,6 +70,7 @@ public static class TrainCommand
                 ? MultiLabelData.Load(datasetArg, r.GetValue(valDataset), r.GetValue(imageSize), r.GetValue(maxTrain), r.GetValue(maxTest), separator)
                 : null;
             if (multi == null && r.GetValue(multiLabel)) throw new ArgumentException($"--multi-label: '{datasetArg}' is not a manifest file (.csv, .tsv, .json, .jsonl).");
+            if (multi == null && r.GetValue(valDataset) != null) throw new ArgumentException("--val-dataset is for multi-label manifests (several labels per row, or --multi-label).");
             string strategy = r.GetValue(chain) ? "chain" : r.GetValue(labelStrategy)!;
             if (strategy is not ("binary-relevance" or "chain")) throw new ArgumentException($"--label-strategy: expected binary-relevance or chain, got '{strategy}'.");
             var data = multi != null ? new ClassificationData(multi.Name, multi.Train, multi.Val, multi.Mean, multi.Std, multi.Flip)
