@@ -1,5 +1,6 @@
 // `fovea eval RUN...`: evaluates one trained model, or an ensemble of several, on a dataset's test split: accuracy,
-// top-5, macro F1, balanced accuracy, calibration error, per-class report and confusion matrix.
+// top-5, macro F1, balanced accuracy, calibration error, per-class report and confusion matrix. Multi-label runs are
+// scored by MultiLabelEval.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -14,7 +15,7 @@ public static class EvalCommand
     public static Command Create()
     {
         var models = new Argument<string[]>("models") { Description = "Run folders (or .safetensors written by fovea train); several = an ensemble.", Arity = ArgumentArity.OneOrMore };
-        var dataset = new Option<string?>("--dataset") { Description = "Dataset to evaluate on (default: the one the first model was trained on)." };
+        var dataset = new Option<string?>("--dataset") { Description = "Dataset to evaluate on (default: the one the first model was trained on; multi-label runs: its validation data, or this manifest)." };
         var dataPath = new Option<string?>("--data") { Description = "Folder holding the dataset's files." };
         var vote = new Option<bool>("--vote") { Description = "Ensembles: majority vote instead of averaged probabilities." };
         var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average with horizontally flipped images." };
@@ -26,6 +27,11 @@ public static class EvalCommand
         {
             var loaded = r.GetValue(models)!.Select(TrainedModel.Load).ToList();
             var first = loaded[0];
+            if (first.MultiLabel)
+            {
+                if (r.GetValue(vote)) throw new ArgumentException("--vote: multi-label ensembles average the per-label probabilities.");
+                return MultiLabelEval.Run(loaded, r.GetValue(models)!, r.GetValue(dataset), r.GetValue(tta), r.GetValue(output), r.GetValue(json));
+            }
             string name = r.GetValue(dataset) ?? first.Dataset ?? "fashion-mnist";
             var data = ClassificationDatasets.Load(name, r.GetValue(dataPath), imageSize: first.Height);
             if (data.Classes.Count != first.Classes.Count)

@@ -28,6 +28,8 @@ public static class ExportCommand
             double? check = null;
             switch (r.GetValue(format))
             {
+                case "onnx" when m.LabelStrategy == "chain":
+                    throw new ArgumentException("export: a classifier chain feeds its own thresholded predictions in order, which an ONNX trace would freeze; export binary-relevance runs to ONNX, or use --format safetensors.");
                 case "onnx":
                     using (GradMode.NoGrad())
                     {

@@ -1,5 +1,6 @@
 // `fovea predict IMAGES... --model RUN`: top-k classes per image (several --model = an ensemble), or
 // `--input x.npy --output y.npy` to run a raw (N, C, H, W) tensor through the model and save the probabilities.
+// Multi-label runs print the labels at or above their tuned thresholds and the ranking of all labels by probability.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -17,7 +18,7 @@ public static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP, PPM/PGM, GIF).", Arity = ArgumentArity.ZeroOrMore };
         var models = new Option<string[]>("--model") { Description = "Run folder, .safetensors from fovea train, .onnx, or .pth/.pt with --arch; repeat for an ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
         var arch = new Option<string?>("--arch") { Description = "The zoo architecture of a bare PyTorch state dict (.pth/.pt)." };
-        var topK = new Option<int>("--top-k") { Description = "Classes to show per image.", DefaultValueFactory = _ => 3 };
+        var topK = new Option<int?>("--top-k", "--top") { Description = "Classes to show per image (default 3; multi-label: the whole ranking)." };
         var input = new Option<string?>("--input") { Description = "A .npy tensor (N, C, H, W) or (C, H, W), already normalised, instead of images." };
         var output = new Option<string?>("--output") { Description = "Write the (N, classes) probabilities to this .npy file." };
         var tta = new Option<bool>("--tta") { Description = "Average with the horizontally flipped image." };
@@ -28,7 +29,8 @@ public static class PredictCommand
         {
             var loaded = r.GetValue(models)!.Select(m => TrainedModel.Load(m, r.GetValue(arch))).ToList();
             var first = loaded[0];
-            var ensemble = new Ensemble(loaded.Select(m => m.Model).ToList(), flipTta: r.GetValue(tta));
+            if (loaded.Any(m => m.MultiLabel != first.MultiLabel)) throw new ArgumentException("predict: an ensemble mixes multi-label and single-label models.");
+            var ensemble = new Ensemble(loaded.Select(m => m.Model).ToList(), flipTta: r.GetValue(tta), multiLabel: first.MultiLabel);
             var files = r.GetValue(images) ?? [];
             Tensor batch;
             string[] names;
@@ -46,8 +48,13 @@ public static class PredictCommand
             }
             using var probs = ensemble.PredictProba(batch);
             if (r.GetValue(output) is { } outPath) Npy.Save(outPath, probs);
-            int k = Math.Clamp(r.GetValue(topK), 1, first.Classes.Count), classes = first.Classes.Count;
+            int k = Math.Clamp(r.GetValue(topK) ?? (first.MultiLabel ? first.Classes.Count : 3), 1, first.Classes.Count), classes = first.Classes.Count;
             var p = probs.ToArray<float>();
+            if (first.MultiLabel)
+            {
+                PrintMultiLabel(names, p, first, k, r.GetValue(json));
+                return 0;
+            }
             for (int i = 0; i < names.Length; i++)
             {
                 var top = Enumerable.Range(0, classes).OrderByDescending(c => p[i * classes + c]).Take(k).Select(c => (Class: first.Classes[c], P: p[i * classes + c])).ToList();
@@ -59,6 +66,27 @@ public static class PredictCommand
             return 0;
         }));
         return cmd;
+    }
+
+    // Per image: the labels at or above their thresholds, then the top k of the ranking with their probabilities.
+    private static void PrintMultiLabel(string[] names, float[] p, TrainedModel m, int k, bool json)
+    {
+        int l = m.Classes.Count;
+        var thresholds = m.Thresholds!;
+        for (int i = 0; i < names.Length; i++)
+        {
+            var ranking = Enumerable.Range(0, l).OrderByDescending(j => p[i * l + j]).ToList();
+            var above = ranking.Where(j => p[i * l + j] >= thresholds[j]).Select(j => m.Classes[j]).ToList();
+            if (json)
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    input = names[i], labels = above,
+                    ranking = ranking.Take(k).Select(j => new { label = m.Classes[j], probability = p[i * l + j], threshold = thresholds[j], predicted = p[i * l + j] >= thresholds[j] }),
+                }));
+            else
+                Console.WriteLine($"{names[i]}: [{string.Join(", ", above)}]  ranking: " +
+                    string.Join(", ", ranking.Take(k).Select(j => string.Create(CultureInfo.InvariantCulture, $"{m.Classes[j]} {p[i * l + j]:P1}"))));
+        }
     }
 
     /// <summary>An image as the model's input: its channel count (gray by luma, or RGB), its size (bilinear, as PIL) and its normalisation.</summary>

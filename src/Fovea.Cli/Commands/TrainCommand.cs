@@ -1,5 +1,6 @@
 // `fovea train`: trains a zoo model on an image-classification dataset (Fashion-MNIST by default), evaluates it on the
-// test split and leaves runs/NAME/ with weights, checkpoints, metrics, plots and the exact configuration.
+// test split and leaves runs/NAME/ with weights, checkpoints, metrics, plots and the exact configuration. A manifest with
+// several labels per row trains a multi-label model (sigmoid + BCE, per-label thresholds tuned on the validation split).
 using System.CommandLine;
 using System.Text.Json;
 using Fovea.Cli.Output;
@@ -20,7 +21,13 @@ public static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model name (see `fovea info --models`).", DefaultValueFactory = _ => DefaultModel };
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar-10, or a folder of class folders (ImageFolder layout).", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar-10, a folder of class folders (ImageFolder layout), or a manifest (.csv/.tsv/.json/.jsonl: path and label(s) per row; several labels = multi-label).", DefaultValueFactory = _ => "fashion-mnist" };
+        var valDataset = new Option<string?>("--val-dataset") { Description = "Manifests: the validation manifest (default: every fifth row of --dataset is held out)." };
+        var multiLabel = new Option<bool>("--multi-label") { Description = "Train a manifest as multi-label even if every row has one label." };
+        var labelStrategy = new Option<string>("--label-strategy") { Description = "Multi-label: binary-relevance (one sigmoid per label) or chain (classifier chain).", DefaultValueFactory = _ => "binary-relevance" };
+        var chain = new Option<bool>("--chain") { Description = "Multi-label: same as --label-strategy chain." };
+        var posWeight = new Option<string?>("--pos-weight") { Description = "Multi-label: 'auto' weighs each label's positives by negatives/positives in the training data." };
+        var labelSeparator = new Option<char>("--label-separator") { Description = "CSV manifests: the character between several labels in the label cell.", DefaultValueFactory = _ => ';' };
         var imageSize = new Option<int>("--image-size") { Description = "Side images from a folder are resized to.", DefaultValueFactory = _ => 64 };
         var dataPath = new Option<string?>("--data") { Description = "Folder holding the dataset's files (otherwise FOVEA_DATA, ~/.fovea/datasets, /usr/share/datasets, the bundled sample)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => DefaultEpochs };
@@ -51,14 +58,24 @@ public static class TrainCommand
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors." };
         var cmd = new Command("train", "Train a classification model (default: the compact CNN on Fashion-MNIST).")
         {
-            model, dataset, imageSize, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
+            model, dataset, valDataset, multiLabel, labelStrategy, chain, posWeight, labelSeparator, imageSize, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
             loss, classWeights, sampler, pretrained, freeze, backboneLr, unfreezeAt, maxTrain, maxTest, workers, seed, output, resume, json, verbose,
         };
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
             bool asJson = r.GetValue(json);
-            var data = ClassificationDatasets.Load(r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(maxTrain), r.GetValue(maxTest), r.GetValue(imageSize));
-            Report(asJson, "data", data.Description, new() { ["dataset"] = data.Name, ["source"] = data.Train.Source.Kind.ToString(), ["path"] = data.Train.Source.Path,
+            string datasetArg = r.GetValue(dataset)!;
+            char separator = r.GetValue(labelSeparator);
+            var multi = MultiLabelData.IsManifest(datasetArg) && (r.GetValue(multiLabel) || MultiLabelData.ReadManifest(datasetArg, separator).IsMultiLabel)
+                ? MultiLabelData.Load(datasetArg, r.GetValue(valDataset), r.GetValue(imageSize), r.GetValue(maxTrain), r.GetValue(maxTest), separator)
+                : null;
+            if (multi == null && r.GetValue(multiLabel)) throw new ArgumentException($"--multi-label: '{datasetArg}' is not a manifest file (.csv, .tsv, .json, .jsonl).");
+            if (multi == null && r.GetValue(valDataset) != null) throw new ArgumentException("--val-dataset is for multi-label manifests (several labels per row, or --multi-label).");
+            string strategy = r.GetValue(chain) ? "chain" : r.GetValue(labelStrategy)!;
+            if (strategy is not ("binary-relevance" or "chain")) throw new ArgumentException($"--label-strategy: expected binary-relevance or chain, got '{strategy}'.");
+            var data = multi != null ? new ClassificationData(multi.Name, multi.Train, multi.Val, multi.Mean, multi.Std, multi.Flip)
+                : ClassificationDatasets.Load(datasetArg, r.GetValue(dataPath), r.GetValue(maxTrain), r.GetValue(maxTest), r.GetValue(imageSize));
+            Report(asJson, "data", multi?.Description ?? data.Description, new() { ["dataset"] = data.Name, ["source"] = data.Train.Source.Kind.ToString(), ["path"] = data.Train.Source.Path,
                 ["train"] = data.Train.Count, ["test"] = data.Test.Count });
             if (data.Train.Source.Kind == DatasetSourceKind.BundledSample && !asJson)
                 Console.WriteLine("  (the bundled sample; for the full set: apt-get install dataset-fashion-mnist, or set FOVEA_DATA)");
@@ -66,11 +83,13 @@ public static class TrainCommand
             string modelName = r.GetValue(model)!;
             var net = ModelZoo.Create(modelName, data.Classes.Count, data.Train.Channels);
             if (r.GetValue(pretrained) is { } weights) Transfer.LoadPretrained(net, weights, asJson);
+            if (multi != null && strategy == "chain") ClassifierChainHead.Attach(net);
             if (r.GetValue(freeze) is { } what) Transfer.Freeze(net, what);
 
             string? resumeFrom = r.GetValue(resume);
             string runDir = r.GetValue(output) ?? (resumeFrom != null && Directory.Exists(resumeFrom) ? resumeFrom
                 : Path.Combine("runs", $"{modelName}-{data.Name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+            if (multi != null && (r.GetValue(classWeights) ?? r.GetValue(sampler)) != null) throw new ArgumentException("--class-weights and --sampler are for single-label data; multi-label runs take --pos-weight auto.");
             double[]? weightsPerClass = r.GetValue(classWeights) switch
             {
                 null => null,
@@ -84,6 +103,14 @@ public static class TrainCommand
                 EarlyStoppingPatience = r.GetValue(patience), GradientAccumulation = r.GetValue(accumulate), ClipGradNorm = r.GetValue(clip),
                 Loss = r.GetValue(loss)!, ClassWeights = weightsPerClass, OutputDir = runDir, Seed = r.GetValue(seed),
                 BackboneLrScale = r.GetValue(backboneLr), UnfreezeAtEpoch = r.GetValue(unfreezeAt) is { } u ? u - 1 : null,
+                Monitor = multi != null ? "val_map" : "val_acc",
+                PosWeight = r.GetValue(posWeight) switch
+                {
+                    null => null,
+                    "auto" when multi != null => multi.PositiveWeights(),
+                    "auto" => throw new ArgumentException("--pos-weight is for multi-label data (a manifest with several labels per row, or --multi-label)."),
+                    var other => throw new ArgumentException($"--pos-weight: expected 'auto', got '{other}'."),
+                },
             };
             Fovea.Random.Generator.ManualSeed(options.Seed);
             ISampler? trainSampler = r.GetValue(sampler) switch
@@ -92,19 +119,27 @@ public static class TrainCommand
                 "balanced" => new ClassBalancedSampler(data.Train.Labels.ToArray(), seed: options.Seed),
                 var other => throw new ArgumentException($"--sampler: expected 'balanced', got '{other}'."),
             };
-            var train = ImageClassificationData.Loader(data.Train, r.GetValue(batch), train: true, data.Mean, data.Std, options.Seed, r.GetValue(workers), data.Flip, trainSampler);
-            var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std);
+            var train = ImageClassificationData.Loader(data.Train, r.GetValue(batch), train: true, data.Mean, data.Std, options.Seed, r.GetValue(workers), data.Flip, trainSampler,
+                multi?.TrainTargets);
+            var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std, multiHot: multi?.ValTargets);
 
             // Everything `fovea eval/predict/export` need to rebuild and feed the model (TrainedModel reads it back).
-            string datasetName = Directory.Exists(r.GetValue(dataset)!) ? Path.GetFullPath(r.GetValue(dataset)!) : data.Name;
+            string datasetName = Directory.Exists(datasetArg) || File.Exists(datasetArg) ? Path.GetFullPath(datasetArg) : data.Name;
             var config = new Dictionary<string, object?>
             {
                 ["model"] = modelName, ["dataset"] = datasetName, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels,
                 ["image_size"] = new[] { data.Train.Height, data.Train.Width }, ["mean"] = data.Mean, ["std"] = data.Std,
                 ["batch_size"] = r.GetValue(batch), ["options"] = options,
             };
+            if (multi != null)
+            {
+                config["multi_label"] = true;
+                config["label_strategy"] = strategy;
+                config["val_dataset"] = r.GetValue(valDataset) is { } v ? Path.GetFullPath(v) : null;
+                config["label_separator"] = separator.ToString();
+            }
             var trainer = new Trainer(net, options) { Config = JsonSerializer.Serialize(config) };
-            var folder = new RunFolder(runDir, config) { Append = resumeFrom != null };
+            var folder = new RunFolder(runDir, config) { Append = resumeFrom != null, ExtraColumns = multi != null ? MultiLabelReport.Names.Select(n => "val_" + n).ToArray() : [] };
             var progress = new TrainingProgress(asJson);
             trainer.Callbacks.Add(folder);
             trainer.Callbacks.Add(progress);
@@ -121,6 +156,8 @@ public static class TrainCommand
                 Report(asJson, "interrupted", $"Interrupted; resume with: fovea train --resume {runDir}", new() { ["run"] = runDir });
                 return 130;
             }
+            if (multi != null) return FinishMultiLabel(asJson, runDir, folder, history, test, data.Classes, clock.Elapsed.TotalSeconds, new() { ["model"] = modelName,
+                ["dataset"] = data.Name, ["train_images"] = data.Train.Count, ["label_strategy"] = strategy });
             var result = trainer.LastValidation ?? trainer.Evaluate(test);
             folder.WriteSummary(history, result, data.Classes, new() { ["model"] = modelName, ["dataset"] = data.Name, ["train_images"] = data.Train.Count,
                 ["wall_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1) });
@@ -132,6 +169,33 @@ public static class TrainCommand
             return 0;
         }));
         return cmd;
+    }
+
+    // Multi-label: the saved (best) weights' validation scores give the per-label thresholds (thresholds.json) and the summary.
+    private static int FinishMultiLabel(bool asJson, string runDir, RunFolder folder, TrainingHistory history, IBatchSource<(Tensor Input, Tensor Target)> val,
+        IReadOnlyList<string> labels, double seconds, Dictionary<string, object?> extra)
+    {
+        var best = TrainedModel.Load(runDir);
+        var result = new Trainer(best.Model).Evaluate(val);
+        MultiLabelThresholds.Save(Path.Combine(runDir, "thresholds.json"), labels, result.Thresholds!);
+        extra["wall_seconds"] = Math.Round(seconds, 1);
+        folder.WriteSummary(history, result, labels, extra);
+        var m = MultiLabelReport.Compute(result.LabelSets!, result.Probabilities, result.Thresholds!);
+        var fields = new Dictionary<string, object?>();
+        foreach (var (k, v) in m.ToDictionary()) fields[k] = double.IsFinite(v) ? v : null;
+        fields["thresholds"] = result.Thresholds;
+        fields["label_acc"] = result.Accuracy;
+        fields["val_loss"] = result.Loss;
+        fields["epochs"] = history.Epochs.Count;
+        fields["stop_reason"] = history.StopReason;
+        fields["seconds"] = Math.Round(seconds, 1);
+        fields["run"] = runDir;
+        Report(asJson, "done", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"validation mAP {m.MeanAveragePrecision:F4}, LRAP {m.LabelRankingAveragePrecision:F4}; at the tuned thresholds micro F1 {m.MicroF1:F4}, macro F1 {m.MacroF1:F4}, ") +
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"subset accuracy {m.SubsetAccuracy:P1}, Hamming loss {m.HammingLoss:F4} after {history.Epochs.Count} epochs ({history.StopReason}) in {seconds:F0} s\n") +
+            $"thresholds: {string.Join(", ", labels.Select((l, i) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l} {result.Thresholds![i]:F3}")))}\n" +
+            $"run folder: {runDir} (last.safetensors, best.safetensors, thresholds.json, metrics.csv, summary.json, loss.svg, map.svg, precision_recall.svg)", fields);
+        return 0;
     }
 
     private static void Report(bool json, string evt, string text, Dictionary<string, object?> fields)

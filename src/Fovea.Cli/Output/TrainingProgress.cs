@@ -50,16 +50,21 @@ public sealed class TrainingProgress(bool json) : ITrainerCallback
     {
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            var fields = new Dictionary<string, object?>
             {
                 ["event"] = "epoch", ["epoch"] = m.Epoch, ["train_loss"] = m.TrainLoss, ["train_acc"] = m.TrainAccuracy,
                 ["val_loss"] = double.IsNaN(m.ValLoss) ? null : m.ValLoss, ["val_acc"] = double.IsNaN(m.ValAccuracy) ? null : m.ValAccuracy,
                 ["lr"] = m.LearningRate, ["seconds"] = Math.Round(m.Seconds, 2), ["img_per_s"] = Math.Round(m.ImagesPerSecond, 1),
-            }));
+            };
+            foreach (var (k, v) in m.Extra ?? new Dictionary<string, double>()) fields[k] = double.IsFinite(v) ? v : null;
+            Console.WriteLine(JsonSerializer.Serialize(fields));
             return;
         }
+        // Multi-label runs: accuracy is per label slot at 0.5, and mAP / micro F1 (at the tuned thresholds) follow.
+        string extra = m.Extra is { } x && x.TryGetValue("val_map", out double map)
+            ? string.Create(CultureInfo.InvariantCulture, $" mAP {map:F4} micro F1 {x.GetValueOrDefault("val_micro_f1", double.NaN):F4}") : "";
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"epoch {m.Epoch}: train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:P2} | val loss {m.ValLoss:F4} acc {m.ValAccuracy:P2} | {m.Seconds:F1}s, {m.ImagesPerSecond:F0} img/s");
+            $"epoch {m.Epoch}: train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:P2} | val loss {m.ValLoss:F4} acc {m.ValAccuracy:P2}{extra} | {m.Seconds:F1}s, {m.ImagesPerSecond:F0} img/s");
         if (_task != null) AnsiConsole.MarkupLine(Markup.Escape(line));
         else Console.WriteLine(line);
     }

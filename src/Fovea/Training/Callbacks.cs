@@ -10,14 +10,19 @@ public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, in
 public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double ValLoss, double ValAccuracy,
     double LearningRate, double Seconds, double ImagesPerSecond)
 {
-    /// <summary>The named metric ("val_acc", "val_loss", "train_loss", "train_acc").</summary>
+    /// <summary>Further validation metrics by name (multi-label runs: "val_map", "val_micro_f1" ...); null when none.</summary>
+    public IReadOnlyDictionary<string, double>? Extra { get; init; }
+
+    /// <summary>The named metric ("val_acc", "val_loss", "train_loss", "train_acc", or one of <see cref="Extra"/>).</summary>
     public double Get(string name) => name switch
     {
         "val_acc" => ValAccuracy,
         "val_loss" => ValLoss,
         "train_acc" => TrainAccuracy,
         "train_loss" => TrainLoss,
-        _ => throw new ArgumentException($"Unknown metric '{name}'; use val_acc, val_loss, train_acc or train_loss."),
+        _ when Extra != null && Extra.TryGetValue(name, out double v) => v,
+        _ when name.StartsWith("train_", StringComparison.Ordinal) => double.NaN,
+        _ => throw new ArgumentException($"Unknown metric '{name}'; use val_acc, val_loss, train_acc, train_loss{(Extra != null ? ", " + string.Join(", ", Extra.Keys) : "")}."),
     };
 }
 

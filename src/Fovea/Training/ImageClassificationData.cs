@@ -6,7 +6,7 @@ using Fovea.Random;
 
 namespace Fovea.Training;
 
-/// <summary>Loaders of (images (N, C, H, W) float32 normalised, labels (N) int64) batches.</summary>
+/// <summary>Loaders of (images (N, C, H, W) float32 normalised, labels (N) int64 or multi-hot targets (N, L) float32) batches.</summary>
 public static class ImageClassificationData
 {
     /// <summary>One sample before collation: its index and whether to mirror it horizontally.</summary>
@@ -20,19 +20,22 @@ public static class ImageClassificationData
 
     /// <summary>
     /// A loader over <paramref name="data"/>: shuffled with random horizontal flips when <paramref name="train"/>, in
-    /// order otherwise; pixels become (p / 255 - mean) / std per channel.
+    /// order otherwise; pixels become (p / 255 - mean) / std per channel. With <paramref name="multiHot"/> (one row of L
+    /// 0/1 values per image) the targets are those rows instead of the class labels (multi-label training).
     /// </summary>
     public static DataLoader<Item, (Tensor Input, Tensor Target)> Loader(InMemoryImageDataset data, int batchSize, bool train,
-        double[] mean, double[] std, ulong seed = 0, int numWorkers = 0, bool flip = true, ISampler? sampler = null)
+        double[] mean, double[] std, ulong seed = 0, int numWorkers = 0, bool flip = true, ISampler? sampler = null, float[,]? multiHot = null)
     {
         if (mean.Length != data.Channels || std.Length != data.Channels)
             throw new ArgumentException($"ImageClassificationData: mean and std need {data.Channels} values (one per channel), got {mean.Length} and {std.Length}.");
+        if (multiHot != null && multiHot.GetLength(0) != data.Count)
+            throw new ArgumentException($"ImageClassificationData: {multiHot.GetLength(0)} multi-hot rows for {data.Count} images.");
         Func<Item, int, Generator, Item>? transform = train && flip ? (item, _, g) => item with { Flip = g.NextDouble() < 0.5 } : null;
-        return new DataLoader<Item, (Tensor, Tensor)>(new Indices(data.Count), batchSize, items => Collate(data, items, mean, std),
+        return new DataLoader<Item, (Tensor, Tensor)>(new Indices(data.Count), batchSize, items => Collate(data, items, mean, std, multiHot),
             sampler: train ? sampler : null, shuffle: train && sampler == null, numWorkers: numWorkers, seed: seed, transform: transform);
     }
 
-    private static (Tensor, Tensor) Collate(InMemoryImageDataset data, IReadOnlyList<Item> items, double[] mean, double[] std)
+    private static (Tensor, Tensor) Collate(InMemoryImageDataset data, IReadOnlyList<Item> items, double[] mean, double[] std, float[,]? multiHot)
     {
         int c = data.Channels, h = data.Height, w = data.Width, plane = h * w;
         var images = Tensor.Empty([items.Count, c, h, w], DType.Float32);
@@ -60,6 +63,15 @@ public static class ImageClassificationData
                         for (int x = 0; x < w; x++) outRow[x] = row[x] * a + b;
                 }
         }
-        return (images, Tensor.FromArray(labels, items.Count));
+        return (images, multiHot == null ? Tensor.FromArray(labels, items.Count) : Rows(multiHot, items));
+    }
+
+    private static Tensor Rows(float[,] multiHot, IReadOnlyList<Item> items)
+    {
+        int l = multiHot.GetLength(1);
+        var t = new float[items.Count * l];
+        for (int i = 0; i < items.Count; i++)
+            for (int j = 0; j < l; j++) t[i * l + j] = multiHot[items[i].Index, j];
+        return Tensor.FromArray(t, items.Count, l);
     }
 }

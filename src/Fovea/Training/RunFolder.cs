@@ -1,6 +1,6 @@
 // The files a training run leaves in runs/NAME/: config.json (the exact options), metrics.csv and metrics.jsonl (one
-// row per epoch, appended as epochs finish), summary.json, and plots (loss and accuracy curves, confusion matrix).
-// Every file is written atomically.
+// row per epoch, appended as epochs finish), summary.json, and plots (loss and accuracy curves, confusion matrix; for
+// multi-label runs the mAP curve and per-label precision-recall curves). Every file is written atomically.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -25,11 +25,14 @@ public sealed class RunFolder : ITrainerCallback
     /// <summary>Starts fresh metric files unless the run is resumed (then rows are appended).</summary>
     public bool Append { get; init; }
 
+    /// <summary>Metrics of <see cref="EpochMetrics.Extra"/> written as further columns (e.g. "val_map" for multi-label runs).</summary>
+    public IReadOnlyList<string> ExtraColumns { get; init; } = [];
+
     public void OnTrainStart(Trainer trainer)
     {
         if (!Append || !System.IO.File.Exists(File("metrics.csv")))
         {
-            WriteAtomic("metrics.csv", "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,img_per_s\n");
+            WriteAtomic("metrics.csv", string.Join(',', ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "img_per_s", .. ExtraColumns]) + "\n");
             WriteAtomic("metrics.jsonl", "");
         }
     }
@@ -37,9 +40,12 @@ public sealed class RunFolder : ITrainerCallback
     public void OnEpochEnd(Trainer trainer, EpochMetrics m)
     {
         string Num(double v) => double.IsNaN(v) ? "" : v.ToString("G6", CultureInfo.InvariantCulture);
-        AppendAtomic("metrics.csv", string.Join(',', m.Epoch.ToString(CultureInfo.InvariantCulture), Num(m.TrainLoss), Num(m.TrainAccuracy),
-            Num(m.ValLoss), Num(m.ValAccuracy), Num(m.LearningRate), Num(m.Seconds), Num(m.ImagesPerSecond)) + "\n");
-        AppendAtomic("metrics.jsonl", JsonSerializer.Serialize(ToJson(m)) + "\n");
+        AppendAtomic("metrics.csv", string.Join(',', [m.Epoch.ToString(CultureInfo.InvariantCulture), Num(m.TrainLoss), Num(m.TrainAccuracy),
+            Num(m.ValLoss), Num(m.ValAccuracy), Num(m.LearningRate), Num(m.Seconds), Num(m.ImagesPerSecond),
+            .. ExtraColumns.Select(c => Num(m.Extra?.GetValueOrDefault(c, double.NaN) ?? double.NaN))]) + "\n");
+        var json = ToJson(m);
+        foreach (var c in ExtraColumns) json[c] = Finite(m.Extra?.GetValueOrDefault(c, double.NaN));
+        AppendAtomic("metrics.jsonl", JsonSerializer.Serialize(json) + "\n");
         WriteCurves();
     }
 
@@ -55,7 +61,9 @@ public sealed class RunFolder : ITrainerCallback
             ["test_loss"] = Finite(test?.Loss),
             ["test_acc"] = Finite(test?.Accuracy),
         };
-        if (test is { Targets.Length: > 0 })
+        foreach (var (k, v) in history.Best?.Extra ?? new Dictionary<string, double>()) summary["best_" + k] = Finite(v);
+        if (test is { LabelSets: { } truth, Thresholds: { } thresholds }) WriteMultiLabelSummary(summary, truth, test.Probabilities, thresholds, classNames);
+        else if (test is { Targets.Length: > 0 })
         {
             var report = Metrics.Classification.PerClass(test.Targets, test.Predictions, test.NumClasses);
             summary["macro_f1"] = Metrics.Classification.PrecisionRecallF1(test.Targets, test.Predictions, test.NumClasses, Metrics.Average.Macro).F1;
@@ -71,6 +79,30 @@ public sealed class RunFolder : ITrainerCallback
         }
         if (extra != null) foreach (var (k, v) in extra) summary[k] = v;
         WriteAtomic("summary.json", JsonSerializer.Serialize(summary, Indented));
+    }
+
+    // Multi-label: the metrics at the thresholds, per-label average precision, F1 and threshold, and the per-label PR curves.
+    private void WriteMultiLabelSummary(Dictionary<string, object?> summary, bool[] truth, float[] scores, float[] thresholds, IReadOnlyList<string> labels)
+    {
+        var r = MultiLabelReport.Compute(truth, scores, thresholds);
+        foreach (var (k, v) in r.ToDictionary()) summary[k] = Finite(v);
+        summary["thresholds"] = labels.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => thresholds[p.i]);
+        summary["per_label"] = labels.Select((n, i) => new Dictionary<string, object?>
+        {
+            ["label"] = n, ["average_precision"] = Finite(r.AveragePrecision[i]), ["f1"] = r.F1[i], ["threshold"] = thresholds[i], ["support"] = r.Support[i],
+        }).ToList();
+        int l = labels.Count, n = truth.Length / l;
+        var pr = new List<Series>();
+        var y = new bool[n];
+        var s = new float[n];
+        for (int j = 0; j < l; j++)
+        {
+            for (int i = 0; i < n; i++) { y[i] = truth[i * l + j]; s[i] = scores[i * l + j]; }
+            if (!y.Contains(true)) continue;
+            var c = Metrics.Ranking.PrecisionRecallCurve(y, s);
+            pr.Add(new Series(labels[j], c.X, c.Y));
+        }
+        SvgChart.Save(File("precision_recall.svg"), SvgChart.LineChart("Precision-recall per label", "recall", "precision", pr, (0, 1), (0, 1)));
     }
 
     // ROC and precision-recall curves, one line per class (one-vs-rest).
@@ -131,6 +163,10 @@ public sealed class RunFolder : ITrainerCallback
             [new Series("train", x, rows.Select(r => r[1]).ToList()), new Series("validation", x, rows.Select(r => r[3]).ToList())]));
         SvgChart.Save(File("accuracy.svg"), SvgChart.LineChart("Accuracy", "epoch", "accuracy",
             [new Series("train", x, rows.Select(r => r[2]).ToList()), new Series("validation", x, rows.Select(r => r[4]).ToList())]));
+        int map = ExtraColumns.ToList().IndexOf("val_map");
+        if (map >= 0)
+            SvgChart.Save(File("map.svg"), SvgChart.LineChart("Mean average precision", "epoch", "mAP",
+                [new Series("validation", x, rows.Select(r => r.Length > 8 + map ? r[8 + map] : double.NaN).ToList())]));
     }
 
     // The metric rows so far (also those of earlier sessions of a resumed run).

@@ -1,5 +1,6 @@
 // A trained classifier loaded back from its run folder (config.json + best.safetensors) or from a weights file with the
-// model named explicitly: what `fovea eval` and `fovea predict` use.
+// model named explicitly: what `fovea eval` and `fovea predict` use. Multi-label runs also bring their per-label
+// thresholds (thresholds.json) and, for classifier chains, the chain head.
 using System.Text.Json;
 using Fovea.IO;
 using Fovea.IO.Onnx;
@@ -14,6 +15,18 @@ public sealed record TrainedModel(Module Model, string Name, IReadOnlyList<strin
 {
     /// <summary>The dataset the model was trained on (from its run configuration), or null when the file does not say.</summary>
     public string? Dataset { get; init; }
+
+    /// <summary>Whether the model is a multi-label classifier (one sigmoid per label) rather than a softmax over classes.</summary>
+    public bool MultiLabel { get; init; }
+
+    /// <summary>Multi-label: the per-label decision thresholds on the sigmoid scores (tuned on validation data; 0.5 when the run has none).</summary>
+    public float[]? Thresholds { get; init; }
+
+    /// <summary>Multi-label: "binary-relevance" (independent labels) or "chain" (a <see cref="ClassifierChainHead"/>).</summary>
+    public string? LabelStrategy { get; init; }
+
+    /// <summary>The run's configuration (config.json) as JSON text; empty for files that carry none.</summary>
+    public string Config { get; init; } = "";
 
     /// <summary>
     /// Loads a run folder written by `fovea train` (best.safetensors, else last.safetensors) or a .safetensors file whose
@@ -93,12 +106,26 @@ public sealed record TrainedModel(Module Model, string Name, IReadOnlyList<strin
         int inChannels = c.GetProperty("in_channels").GetInt32();
         var size = c.TryGetProperty("image_size", out var s) ? s.EnumerateArray().Select(e => e.GetInt32()).ToArray() : [28, 28];
         double[] Doubles(string key) => c.GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        bool multiLabel = c.TryGetProperty("multi_label", out var ml) && ml.GetBoolean();
+        string? strategy = c.TryGetProperty("label_strategy", out var ls) ? ls.GetString() : null;
         var model = ModelZoo.Create(name, classes.Length, inChannels);
+        if (strategy == "chain") ClassifierChainHead.Attach(model);
         model.LoadStateDict(state);
         model.Eval();
         return new TrainedModel(model, name, classes, inChannels, size[0], size[1], Doubles("mean"), Doubles("std"))
         {
             Dataset = c.TryGetProperty("dataset", out var d) ? d.GetString() : null,
+            MultiLabel = multiLabel,
+            LabelStrategy = multiLabel ? strategy ?? "binary-relevance" : null,
+            Thresholds = multiLabel ? ReadThresholds(weights, classes) : null,
+            Config = configJson,
         };
+    }
+
+    // thresholds.json beside the weights (the run folder), else 0.5 for every label.
+    private static float[] ReadThresholds(string weights, string[] labels)
+    {
+        string file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, "thresholds.json");
+        return File.Exists(file) ? MultiLabelThresholds.Load(file, labels) : Enumerable.Repeat(MultiLabelThresholds.Default, labels.Length).ToArray();
     }
 }

@@ -11,8 +11,19 @@ using Fovea.Optim;
 
 namespace Fovea.Training;
 
-/// <summary>The results of running a model over a data set.</summary>
-public sealed record EvaluationResult(double Loss, double Accuracy, int[] Targets, int[] Predictions, float[] Probabilities, int NumClasses);
+/// <summary>
+/// The results of running a model over a data set. For multi-label data (float multi-hot targets) Targets and Predictions
+/// are empty, <see cref="Probabilities"/> holds the (N, L) sigmoid scores, <see cref="LabelSets"/> the true labels and
+/// Accuracy the fraction of label slots right at 0.5.
+/// </summary>
+public sealed record EvaluationResult(double Loss, double Accuracy, int[] Targets, int[] Predictions, float[] Probabilities, int NumClasses)
+{
+    /// <summary>Multi-label data: the (N, L) row-major true labels; null for single-label data.</summary>
+    public bool[]? LabelSets { get; init; }
+
+    /// <summary>Multi-label data: the per-label thresholds tuned on these scores (<see cref="MultiLabelThresholds.Tune"/>).</summary>
+    public float[]? Thresholds { get; init; }
+}
 
 /// <summary>
 /// Trains a classification model:
@@ -25,6 +36,7 @@ public sealed class Trainer
 {
     private Checkpoint? _resume;
     private Tensor? _classWeights;
+    private Tensor? _posWeight;
     private double _best = double.NaN;
     private int _sinceBest;
 
@@ -34,6 +46,7 @@ public sealed class Trainer
         Options = options ?? new TrainerOptions();
         if (Options.GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: gradient accumulation must be >= 1, got {Options.GradientAccumulation}.");
         if (Options.ClassWeights is { } w) _classWeights = Tensor.FromArray(w.Select(v => (float)v).ToArray(), w.Length);
+        if (Options.PosWeight is { } pw) _posWeight = Tensor.FromArray(pw.Select(v => (float)v).ToArray(), pw.Length);
     }
 
     public Module Model { get; }
@@ -81,7 +94,7 @@ public sealed class Trainer
             var val = validation != null ? Evaluate(validation) : null;
             LastValidation = val;
             var m = new EpochMetrics(Epoch + 1, loss, acc, val?.Loss ?? double.NaN, val?.Accuracy ?? double.NaN,
-                Optimizer.ParamGroups[0].LearningRate, seconds, images / seconds);
+                Optimizer.ParamGroups[0].LearningRate, seconds, images / seconds) { Extra = MultiLabelMetrics(val) };
             history.Epochs.Add(m);
             bool improved = TrackBest(m, history);
             foreach (var c in Callbacks) c.OnEpochEnd(this, m);
@@ -102,6 +115,12 @@ public sealed class Trainer
         return history;
     }
 
+    // Multi-label validation: the metrics at thresholds tuned on the same scores, as "val_map", "val_micro_f1" ...
+    private static IReadOnlyDictionary<string, double>? MultiLabelMetrics(EvaluationResult? val) =>
+        val is { LabelSets: { } truth, Thresholds: { } thresholds }
+            ? MultiLabelReport.Compute(truth, val.Probabilities, thresholds).ToDictionary().ToDictionary(kv => "val_" + kv.Key, kv => kv.Value)
+            : null;
+
     private (double Loss, double Accuracy, double Seconds, long Images, bool Interrupted) TrainEpoch(
         IBatchSource<(Tensor Input, Tensor Target)> train, int skipBatches, CancellationToken cancellation)
     {
@@ -111,6 +130,7 @@ public sealed class Trainer
         double lossSum = 0, correct = 0;
         long seen = 0, counted = 0;
         var clock = Stopwatch.StartNew();
+        var teacherForced = Model.Modules().OfType<ITeacherForced>().ToArray();
         optimizer.ZeroGrad();
         foreach (var (input, target) in train.Epoch(Epoch))
         {
@@ -119,7 +139,7 @@ public sealed class Trainer
             {
                 if (b < skipBatches) { b++; continue; }
                 using var scope = TensorScope.Begin();
-                var output = Model.Call(input);
+                var output = CallTeacherForced(teacherForced, input, target);
                 var loss = ComputeLoss(output, target);
                 (accum == 1 ? loss : loss / accum).Backward();
                 int n = input.Size(0);
@@ -143,6 +163,15 @@ public sealed class Trainer
         return (lossSum / Math.Max(1, seen), counted > 0 ? correct / counted : double.NaN, clock.Elapsed.TotalSeconds, seen, false);
     }
 
+    // The model's output with float (multi-hot) targets handed to its teacher-forced modules (classifier chains) first.
+    private Tensor CallTeacherForced(ITeacherForced[] modules, Tensor input, Tensor target)
+    {
+        if (modules.Length == 0 || !DTypes.IsFloatingPoint(target.DType)) return Model.Call(input);
+        foreach (var m in modules) m.Teacher = target;
+        try { return Model.Call(input); }
+        finally { foreach (var m in modules) m.Teacher = null; }
+    }
+
     private void OptimizerStep()
     {
         if (Options.ClipGradNorm is { } maxNorm) GradClip.ClipGradNorm(Model.Parameters(), maxNorm);
@@ -163,6 +192,7 @@ public sealed class Trainer
         var targets = new List<int>();
         var predictions = new List<int>();
         var probabilities = new List<float>();
+        var labelSets = new List<bool>();
         int classes = 0;
         using (GradMode.NoGrad())
             foreach (var (input, target) in data.Epoch(epoch))
@@ -173,15 +203,33 @@ public sealed class Trainer
                     var output = Model.Call(input);
                     lossSum += ComputeLoss(output, target).ToDouble() * input.Size(0);
                     seen += input.Size(0);
-                    if (DTypes.IsFloatingPoint(target.DType)) continue;
                     classes = output.Size(1);
+                    if (DTypes.IsFloatingPoint(target.DType))
+                    {
+                        if (target.Shape != output.Shape) continue;
+                        probabilities.AddRange(output.Sigmoid().ToArray<float>());
+                        labelSets.AddRange(target.Gt(0.5).ToArray<bool>());
+                        continue;
+                    }
                     probabilities.AddRange(output.Softmax(1).ToArray<float>());
                     predictions.AddRange(output.ArgMax(1).ToArray<long>().Select(v => (int)v));
                     targets.AddRange(target.To(DType.Int64).ToArray<long>().Select(v => (int)v));
                 }
         Model.Train();
+        if (labelSets.Count > 0) return MultiLabelResult(lossSum / Math.Max(1, seen), [.. labelSets], [.. probabilities], classes);
         double acc = targets.Count > 0 ? targets.Zip(predictions).Count(p => p.First == p.Second) / (double)targets.Count : double.NaN;
         return new EvaluationResult(lossSum / Math.Max(1, seen), acc, [.. targets], [.. predictions], [.. probabilities], classes);
+    }
+
+    private static EvaluationResult MultiLabelResult(double loss, bool[] truth, float[] scores, int labels)
+    {
+        double right = 0;
+        for (int i = 0; i < truth.Length; i++) if (scores[i] >= 0.5f == truth[i]) right++;
+        return new EvaluationResult(loss, right / truth.Length, [], [], scores, labels)
+        {
+            LabelSets = truth,
+            Thresholds = MultiLabelThresholds.Tune(truth, scores, labels),
+        };
     }
 
     /// <summary>Class probabilities (softmax) for each batch of inputs, concatenated: (N, C).</summary>
@@ -200,7 +248,7 @@ public sealed class Trainer
     private Tensor ComputeLoss(Tensor output, Tensor target)
     {
         if (LossFunction != null) return LossFunction(output, target);
-        if (DTypes.IsFloatingPoint(target.DType) && target.Shape == output.Shape) return Loss.BceWithLogits(output, target);
+        if (DTypes.IsFloatingPoint(target.DType) && target.Shape == output.Shape) return Loss.BceWithLogits(output, target, posWeight: _posWeight);
         return Options.Loss switch
         {
             "focal" => Loss.Focal(output, target, Options.FocalGamma, _classWeights),
@@ -229,7 +277,7 @@ public sealed class Trainer
     {
         double v = m.Get(Options.Monitor);
         if (double.IsNaN(v)) v = m.Get(Options.Monitor.Replace("val_", "train_"));
-        bool higherIsBetter = Options.Monitor.EndsWith("acc", StringComparison.Ordinal);
+        bool higherIsBetter = !Options.Monitor.EndsWith("loss", StringComparison.Ordinal) && !Options.Monitor.EndsWith("hamming", StringComparison.Ordinal);
         bool improved = double.IsNaN(_best) || (higherIsBetter ? v > _best : v < _best);
         if (improved)
         {

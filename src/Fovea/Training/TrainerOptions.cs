@@ -20,7 +20,11 @@ public sealed record TrainerOptions
     public double? EmaDecay { get; init; }
     /// <summary>Stop after this many epochs without improvement of the monitored metric; null = off.</summary>
     public int? EarlyStoppingPatience { get; init; }
-    /// <summary>The metric that decides the best checkpoint and early stopping: "val_acc" (higher is better) or "val_loss".</summary>
+    /// <summary>
+    /// The metric that decides the best checkpoint and early stopping: "val_acc" or "val_loss", and for multi-label data
+    /// also "val_map", "val_lrap", "val_micro_f1", "val_macro_f1", "val_subset_acc", "val_hamming" (losses and Hamming
+    /// loss: lower is better; the rest: higher).
+    /// </summary>
     public string Monitor { get; init; } = "val_acc";
     public double LabelSmoothing { get; init; }
     /// <summary>"ce" (cross-entropy) or "focal".</summary>
@@ -28,6 +32,8 @@ public sealed record TrainerOptions
     public double FocalGamma { get; init; } = 2;
     /// <summary>Per-class loss weights (class imbalance); null = equal.</summary>
     public double[]? ClassWeights { get; init; }
+    /// <summary>Multi-label BCE: the weight of each label's positive examples (e.g. negatives / positives); null = 1.</summary>
+    public double[]? PosWeight { get; init; }
     /// <summary>Fine-tuning: the backbone's learning rate relative to the classifier head's (e.g. 0.1); null = one rate.</summary>
     public double? BackboneLrScale { get; init; }
     /// <summary>Progressive unfreezing: unfreeze every parameter at the start of this epoch (0-based); null = never.</summary>

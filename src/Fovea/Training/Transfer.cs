@@ -25,9 +25,13 @@ public static class Transfer
         return skipped;
     }
 
-    /// <summary>The name of the model's classifier head: its last Linear layer's module path.</summary>
-    public static string HeadName(Module model) =>
-        model.NamedModules().LastOrDefault(m => m.Module is Linear).Name ?? throw new InvalidOperationException($"{model.GetType().Name}: no Linear classifier head found.");
+    /// <summary>The name of the model's classifier head: its last Linear layer's module path (or the classifier chain around it).</summary>
+    public static string HeadName(Module model)
+    {
+        string name = model.NamedModules().LastOrDefault(m => m.Module is Linear).Name ?? throw new InvalidOperationException($"{model.GetType().Name}: no Linear classifier head found.");
+        int dot = name.LastIndexOf('.');
+        return dot > 0 && model.GetSubmodule(name[..dot]) is ClassifierChainHead ? name[..dot] : name;
+    }
 
     /// <summary>"backbone" freezes everything but the head; "none" unfreezes everything.</summary>
     public static void Freeze(Module model, string what)

@@ -10,7 +10,7 @@ namespace Fovea.Tests.Cli;
 [Collection(Fovea.Tests.Memory.SerialCollection.Name)]
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(Command command, params string[] args)
+    internal static (int Code, string Out, string Err) Run(Command command, params string[] args)
     {
         var root = new RootCommand { command };
         var (oldOut, oldErr) = (Console.Out, Console.Error);
