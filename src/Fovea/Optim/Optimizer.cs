@@ -70,11 +70,18 @@ public abstract class Optimizer
     /// <summary>Updates one parameter in place; <paramref name="state"/> persists between steps.</summary>
     protected abstract void Update(Tensor param, Tensor grad, ParamGroup group, Dictionary<string, Tensor> state);
 
-    /// <summary>Clears the gradients (sets them to null, like set_to_none=True).</summary>
+    /// <summary>
+    /// Clears the gradients (sets them to null, like set_to_none=True) and releases their buffers to the pool, so the
+    /// next backward reuses them instead of allocating (a gradient to keep past this call must be cloned first).
+    /// </summary>
     public void ZeroGrad()
     {
         foreach (var g in ParamGroups)
-            foreach (var p in g.Parameters) p.Grad = null;
+            foreach (var p in g.Parameters)
+            {
+                p.Grad?.Dispose();
+                p.Grad = null;
+            }
     }
 
     private Dictionary<string, Tensor> StateOf(Tensor p)

@@ -19,7 +19,7 @@ public static class WorkerPool
 
     // The current job.
     private static Action<int>? _body;
-    private static int _count, _next, _pending;
+    private static int _count, _next, _pending, _chunk;
     private static ExceptionDispatchInfo? _error;
     private static readonly ManualResetEventSlim Done = new(false);
 
@@ -62,6 +62,9 @@ public static class WorkerPool
             _body = body;
             _count = count;
             _next = 0;
+            // Participants take runs of consecutive indices: with thousands of small tasks (one per image plane) each
+            // thread then streams through its own stretch of memory instead of interleaving with the others.
+            _chunk = Math.Max(1, count / (_threadCount * 4));
             _error = null;
             int helpers = Math.Min(_workers.Length, count - 1);
             _pending = helpers + 1;
@@ -94,14 +97,17 @@ public static class WorkerPool
         _inJob = true;
         try
         {
-            int i;
-            while ((i = Interlocked.Increment(ref _next) - 1) < _count)
+            int start, chunk = _chunk, count = _count;
+            while ((start = Interlocked.Add(ref _next, chunk) - chunk) < count)
             {
-                try { body(i); }
+                try
+                {
+                    for (int i = start, end = Math.Min(count, start + chunk); i < end; i++) body(i);
+                }
                 catch (Exception e)
                 {
                     Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
-                    Interlocked.Exchange(ref _next, _count); // stop handing out work
+                    Interlocked.Exchange(ref _next, count); // stop handing out work
                 }
             }
         }
