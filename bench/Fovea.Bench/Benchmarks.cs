@@ -8,7 +8,7 @@ public static class Benchmarks
     {
         ["matmul"] = (MatmulBench.Run, "float32 square GEMM GFLOP/s [N...] [--peer]"),
         ["conv2d"] = (Conv2dBench.Run, "ResNet-18 3x3 convolutions, forward + backward [--batch B] [--peer]"),
-        ["train-cnn"] = (TrainCnnBench.Run, "reference CNN training throughput [--steps S] [--batch B] [--peer]"),
+        ["train-cnn"] = (TrainCnnBench.Run, "training throughput [--model reference-cnn|resnet18-small|...] [--steps S] [--batch B] [--peer]"),
         ["ops"] = (OpsBench.Run, "per-op forward/backward time of the reference CNN [--batch B]"),
         ["profile-cnn"] = (ProfileCnnBench.Run, "where a reference-CNN training step spends its time"),
         ["loader"] = (LoaderBench.Run, "28x28 IDX images through the loader (flip + normalise)"),

@@ -1,5 +1,7 @@
-// `train-cnn [--steps S] [--batch B] [--peer] [--repeat R]`: training throughput of the reference CNN (../shared/peers/README.md) on
-// random 28x28 inputs with Adam, optionally next to PyTorch's torch_fmnist_cnn.py (real data, one epoch on 12,800 images).
+// `train-cnn [--model NAME] [--steps S] [--batch B] [--peer] [--repeat R]`: training throughput of a zoo model on random
+// 1x28x28 inputs with Adam. The peer for the reference CNN (../shared/peers/README.md) is PyTorch's torch_fmnist_cnn.py
+// (real data, one epoch on 12,800 images); for resnet18-small it is bench/peers/torch_train_step.py (the same network
+// built from torchvision's ResNet-18, random inputs, Adam).
 using System.Diagnostics;
 using Fovea.Memory;
 using Fovea.Models;
@@ -14,8 +16,10 @@ internal static class TrainCnnBench
     public static int Run(string[] args)
     {
         int steps = Arg(args, "--steps", 40), batch = Arg(args, "--batch", 128);
+        int mi = Array.IndexOf(args, "--model");
+        string name = mi >= 0 && mi + 1 < args.Length ? args[mi + 1] : "reference-cnn";
         var g = new Generator(1);
-        var model = new ReferenceCnn();
+        var model = ModelZoo.Create(name, 10, 1);
         var opt = new Adam(model.Parameters(), 1e-3);
         using var x = Tensor.Randn([batch, 1, 28, 28], generator: g);
         using var y = Tensor.RandInt(0, 10, [batch], generator: g);
@@ -49,13 +53,15 @@ internal static class TrainCnnBench
             for (int i = 0; i < steps; i++) Step(true);
             if (sw.Elapsed.TotalSeconds < s) (s, bestPhases) = (sw.Elapsed.TotalSeconds, new(phases));
             if (dir == null) continue;
-            var r = Measure.Peer("/usr/bin/python3", $"{Path.Combine(dir, "torch_fmnist_cnn.py")} --epochs 1 --max-train 12800 --batch {batch}");
+            var r = name == "reference-cnn"
+                ? Measure.Peer("/usr/bin/python3", $"{Path.Combine(dir, "torch_fmnist_cnn.py")} --epochs 1 --max-train 12800 --batch {batch}")
+                : Measure.Peer("/usr/bin/python3", $"{OwnPeerScript()} --model {name} --batch {batch} --steps {Math.Max(5, steps / 4)}");
             if (r is { Count: > 0 } && r[0].TryGetProperty("train_img_s", out var p)) peerBest = Math.Max(peerBest, p.GetDouble());
             else peerMissing = true;
         }
         var row = new Dictionary<string, object?>
         {
-            ["bench"] = "train-cnn", ["model"] = "reference-cnn", ["batch"] = batch, ["steps"] = steps, ["repeat"] = repeat,
+            ["bench"] = "train-cnn", ["model"] = name, ["batch"] = batch, ["steps"] = steps, ["repeat"] = repeat,
             ["train_img_s"] = Math.Round(steps * batch / s, 1),
             ["ms_forward"] = Math.Round(bestPhases["forward"] / steps * 1e3, 2), ["ms_backward"] = Math.Round(bestPhases["backward"] / steps * 1e3, 2),
             ["ms_step"] = Math.Round(bestPhases["step"] / steps * 1e3, 2),
@@ -73,6 +79,8 @@ internal static class TrainCnnBench
         Measure.Print(row);
         return 0;
     }
+
+    private static string OwnPeerScript() => Path.Combine(Measure.RepoRoot() ?? ".", "bench", "peers", "torch_train_step.py");
 
     private static int Arg(string[] args, string name, int fallback)
     {

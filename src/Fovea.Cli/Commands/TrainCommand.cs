@@ -50,6 +50,7 @@ public static class TrainCommand
         var unfreezeAt = new Option<int?>("--unfreeze-at") { Description = "Progressive unfreezing: train everything from this epoch (1-based) on." };
         var maxTrain = new Option<int?>("--max-train") { Description = "Use only the first N training images (quick runs)." };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on only the first N test images (quick runs)." };
+        var cropPadding = new Option<int>("--crop-padding") { Description = "Random crops: pad images by N black pixels and cut a window of the original size (RandomCrop(size, padding=N)); 0 = off." };
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--output") { Description = "Run folder (default runs/<model>-<dataset>-<time>)." };
@@ -59,7 +60,7 @@ public static class TrainCommand
         var cmd = new Command("train", "Train a classification model (default: the compact CNN on Fashion-MNIST).")
         {
             model, dataset, valDataset, multiLabel, labelStrategy, chain, posWeight, labelSeparator, imageSize, dataPath, epochs, batch, lr, optimizer, scheduler, weightDecay, smoothing, ema, patience, accumulate, clip,
-            loss, classWeights, sampler, pretrained, freeze, backboneLr, unfreezeAt, maxTrain, maxTest, workers, seed, output, resume, json, verbose,
+            loss, classWeights, sampler, pretrained, freeze, backboneLr, unfreezeAt, maxTrain, maxTest, cropPadding, workers, seed, output, resume, json, verbose,
         };
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
@@ -120,7 +121,7 @@ public static class TrainCommand
                 var other => throw new ArgumentException($"--sampler: expected 'balanced', got '{other}'."),
             };
             var train = ImageClassificationData.Loader(data.Train, r.GetValue(batch), train: true, data.Mean, data.Std, options.Seed, r.GetValue(workers), data.Flip, trainSampler,
-                multi?.TrainTargets);
+                multi?.TrainTargets, r.GetValue(cropPadding));
             var test = ImageClassificationData.Loader(data.Test, 500, train: false, data.Mean, data.Std, multiHot: multi?.ValTargets);
 
             // Everything `fovea eval/predict/export` need to rebuild and feed the model (TrainedModel reads it back).
@@ -129,7 +130,7 @@ public static class TrainCommand
             {
                 ["model"] = modelName, ["dataset"] = datasetName, ["classes"] = data.Classes, ["in_channels"] = data.Train.Channels,
                 ["image_size"] = new[] { data.Train.Height, data.Train.Width }, ["mean"] = data.Mean, ["std"] = data.Std,
-                ["batch_size"] = r.GetValue(batch), ["options"] = options,
+                ["batch_size"] = r.GetValue(batch), ["crop_padding"] = r.GetValue(cropPadding), ["options"] = options,
             };
             if (multi != null)
             {

@@ -17,6 +17,8 @@ public static class ModelZoo
         ("resnet50", "ResNet-50, ImageNet stem", (k, c) => ResNet.Create(50, k, c)),
         ("resnet18-small", "ResNet-18 with the small-image stem (3x3 stride 1, no max pool)", (k, c) => ResNet.Create(18, k, c, smallStem: true)),
         ("resnet34-small", "ResNet-34 with the small-image stem", (k, c) => ResNet.Create(34, k, c, smallStem: true)),
+        ("resnet18-small-w32", "ResNet-18, small-image stem, half the channels (32-256): a quarter of the compute", (k, c) => ResNet.Create(18, k, c, smallStem: true, width: 32)),
+        ("resnet18-small-w16", "ResNet-18, small-image stem, a quarter of the channels (16-128)", (k, c) => ResNet.Create(18, k, c, smallStem: true, width: 16)),
         ("mobilenet_v2", "MobileNetV2", (k, c) => new MobileNetV2(k, c)),
         ("efficientnet_b0", "EfficientNet-B0 (squeeze-excitation, SiLU)", (k, c) => new EfficientNet(k, c)),
         ("densenet121", "DenseNet-121", (k, c) => DenseNet.DenseNet121(k, c)),
