@@ -62,9 +62,10 @@ public static class WorkerPool
             _body = body;
             _count = count;
             _next = 0;
-            // Participants take runs of consecutive indices: with thousands of small tasks (one per image plane) each
-            // thread then streams through its own stretch of memory instead of interleaving with the others.
-            _chunk = Math.Max(1, count / (_threadCount * 4));
+            // Participants take runs of consecutive indices when there are many small tasks (one per image plane):
+            // each thread then streams through its own stretch of memory instead of interleaving with the others.
+            // A few heavy tasks (GEMM blocks) are handed out one at a time, which balances them best.
+            _chunk = count >= 64 * _threadCount ? count / (_threadCount * 4) : 1;
             _error = null;
             int helpers = Math.Min(_workers.Length, count - 1);
             _pending = helpers + 1;

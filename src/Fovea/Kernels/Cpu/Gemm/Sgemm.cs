@@ -14,8 +14,9 @@ namespace Fovea.Kernels.Cpu;
 
 internal static unsafe partial class Sgemm
 {
-    private const int KC = 256;   // K slice: an A sliver (MR x KC) and a B sliver (KC x NR) stay in L1/L2
-    private const int MC = 112;   // rows per task block (a multiple of 14; the 6-row kernel pads its last sliver)
+    private const int KC = 1024;  // K slice: long slices mean few passes over C; the A block (MC x KC) stays in L2 (measured best of 128-1024)
+    private const int MC = 112;   // rows per task block, about: blocks are whole slivers, evened out
+    private const int MaxBlockSlivers = MC / 6 + 1;  // the most slivers a block can get (6-row tiles, rounded up)
 
     /// <summary>The micro-kernel family in use (chosen once from the hardware; tests may force a narrower one).</summary>
     internal static SimdLevel Level { get; set; } = CpuFeatures.Best;
@@ -55,7 +56,7 @@ internal static unsafe partial class Sgemm
         }
     }
 
-    private const int NC = 2048;  // columns per B panel: KC x NC floats (2 MB) shared by all row blocks
+    private const int NC = 1024;  // columns per B panel: KC x NC floats (4 MB) shared by all row blocks
 
     private static void Run(SimdLevel level, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc)
@@ -64,7 +65,11 @@ internal static unsafe partial class Sgemm
         // beta = 0: the first K slice stores into C instead of adding, so C is neither cleared nor read.
         if (beta != 0) ScaleC(m, n, beta, c, ldc);
         int threads = WorkerPool.ThreadCount;
-        int rowBlocks = (m + MC - 1) / MC;
+        // Row blocks of about MC rows, whole slivers each, as even as possible and a multiple of the thread count
+        // when there are several, so no thread waits on a short last block. (Blocking never changes results: each
+        // element of C sees the same K slices whatever the blocks.)
+        int rowSlivers = (m + mr - 1) / mr, rowBlocks = (m + MC - 1) / MC;
+        if (rowBlocks > 1) rowBlocks = Math.Min(rowSlivers, (rowBlocks + threads - 1) / threads * threads);
         int kc = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);  // K in equal slices of at most KC
         // One row block: every B sliver is used by one task only, so the task packs it into L1 right before use.
         // Several row blocks share each sliver: it is packed once into a panel all tasks read.
@@ -93,11 +98,12 @@ internal static unsafe partial class Sgemm
                     });
                 WorkerPool.For(rowBlocks * colGroups, task =>
                 {
-                    int i0 = task / colGroups * MC, g = task % colGroups;
-                    int mb = Math.Min(MC, m - i0);
-                    // The last sliver is zero-padded to mr rows, so the block holds MC rounded up to mr rows.
-                    float* packedA = Buffers.ForThread((MC + mr - 1) / mr * mr * KC + KC * nr);
-                    float* sliver = packedA + (MC + mr - 1) / mr * mr * KC;
+                    int block = task / colGroups, g = task % colGroups;
+                    int i0 = (int)((long)block * rowSlivers / rowBlocks) * mr;
+                    int mb = Math.Min(m, (int)((long)(block + 1) * rowSlivers / rowBlocks) * mr) - i0;
+                    // A block holds at most MaxBlockSlivers slivers; the last one is zero-padded to mr rows.
+                    float* packedA = Buffers.ForThread(MaxBlockSlivers * mr * KC + KC * nr);
+                    float* sliver = packedA + MaxBlockSlivers * mr * KC;
                     PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
                     int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                     for (int jr = jStart; jr < jEnd; jr += nr)
