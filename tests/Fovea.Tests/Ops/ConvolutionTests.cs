@@ -16,6 +16,7 @@ public class ConvolutionTests
         "conv2d_groups2" => Tensor.Conv2d(x[0], x[1], x[2], padding: 1, groups: 2),
         "conv2d_depthwise" => Tensor.Conv2d(x[0], x[1], x[2], stride: 2, padding: 1, groups: 4),
         "conv2d_depth_multiplier" => Tensor.Conv2d(x[0], x[1], padding: 2, groups: 4),
+        "conv2d_depthwise_dilated" => Tensor.Conv2d(x[0], x[1], x[2], stride: (1, 2), padding: (2, 1), dilation: (2, 1), groups: 4),
         "conv2d_pointwise" => Tensor.Conv2d(x[0], x[1], x[2]),
         "conv2d_same_even_kernel" => Tensor.Conv2d(x[0], x[1], padding: Padding2d.Same),
         "conv1d" => Tensor.Conv1d(x[0], x[1], x[2], stride: 2, padding: 1),

@@ -1,7 +1,8 @@
 // 2-d convolution on the CPU. General case: per image and group, im2col then one GEMM (1x1 stride-1 convs skip
-// im2col and multiply the image directly); small outputs lower several images side by side into one wider GEMM. Depthwise convolutions (one input channel per group) use direct
-// loops, where a GEMM with a single row would waste the micro-kernel. Work is split into tasks whose
-// boundaries depend only on the shapes, so results are identical for any thread count.
+// im2col and multiply the image directly); small outputs lower several images side by side into one wider GEMM.
+// Depthwise convolutions (one input channel per group) use direct loops (DepthwiseFloat.cs: SIMD rows for float32),
+// where a GEMM with a single row would waste the micro-kernel. Work is split into tasks whose boundaries depend only
+// on the shapes, so results are identical for any thread count.
 using System.Numerics;
 using Fovea.Runtime.Threading;
 
@@ -76,7 +77,17 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
         if (IsDepthwise(g))
         {
-            WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
+            if (typeof(T) == typeof(float) && DepthwiseFloat.Handles(g))
+            {
+                float[] xf = (float[])(object)x, wf = (float[])(object)w, yf = (float[])(object)y;
+                float[]? bf = (float[]?)(object?)bias;
+                WorkerPool.For(g.N * g.O, t =>
+                {
+                    int o = t % g.O;
+                    DepthwiseFloat.Forward(xf, xo + t / g.O * chw + o / g.OPerGroup * g.InPlane, wf, wo + o * g.Taps, yf, yo + t * ohw, bf?[bo + o] ?? 0, g);
+                });
+            }
+            else WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
             return;
         }
         if (ImagesPerTask(g) is var per && per > 1)
@@ -118,7 +129,12 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         if (IsDepthwise(g))
         {
             // Each input channel receives from its og output channels; one task per (image, input channel).
-            WorkerPool.For(g.N * g.C, t => DepthwiseBackwardInput(dy, dyo + t / g.C * g.O * ohw, w, wo, dx, dxo + t * g.InPlane, t % g.C, g));
+            if (typeof(T) == typeof(float) && DepthwiseFloat.Handles(g))
+            {
+                float[] dyf = (float[])(object)dy, wf = (float[])(object)w, dxf = (float[])(object)dx;
+                WorkerPool.For(g.N * g.C, t => DepthwiseFloat.BackwardInput(dyf, dyo + t / g.C * g.O * ohw, wf, wo, dxf, dxo + t * g.InPlane, t % g.C, g));
+            }
+            else WorkerPool.For(g.N * g.C, t => DepthwiseBackwardInput(dy, dyo + t / g.C * g.O * ohw, w, wo, dx, dxo + t * g.InPlane, t % g.C, g));
             return;
         }
         if (ImagesPerTask(g) is var per && per > 1)
@@ -155,7 +171,12 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         {
             var dwa = dwt.RawArray<T>();
             int dwo = dwt.Offset;
-            WorkerPool.For(g.O, o => DepthwiseBackwardWeight(dy, dyo, x, xo, dwa, dwo + o * g.Taps, o, g));
+            if (typeof(T) == typeof(float) && DepthwiseFloat.Handles(g))
+            {
+                float[] dyf = (float[])(object)dy, xf = (float[])(object)x, dwf = (float[])(object)dwa;
+                WorkerPool.For(g.O, o => DepthwiseFloat.BackwardWeight(dyf, dyo, xf, xo, dwf, dwo + o * g.Taps, o, g));
+            }
+            else WorkerPool.For(g.O, o => DepthwiseBackwardWeight(dy, dyo, x, xo, dwa, dwo + o * g.Taps, o, g));
             return;
         }
         if (ImagesPerTask(g) is var imagesPerTask && imagesPerTask > 1)
