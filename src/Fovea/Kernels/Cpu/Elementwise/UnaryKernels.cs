@@ -110,10 +110,31 @@ internal static class UnaryKernels
                 TensorPrimitives.Sigmoid(x, y);
                 TensorPrimitives.Multiply(x, y, y);
                 return;
+            case UnaryOp.Clamp:   // ReLU6 and friends; NaN propagates through Max and Min
+                TensorPrimitives.Max(x, a, y);
+                TensorPrimitives.Min(y, b, y);
+                return;
+            case UnaryOp.Hardsigmoid:
+                ClampShifted(x, y);
+                TensorPrimitives.Divide(y, T.CreateTruncating(6), y);
+                return;
+            case UnaryOp.Hardswish when !x.Overlaps(y):
+                ClampShifted(x, y);
+                TensorPrimitives.Multiply(x, y, y);
+                TensorPrimitives.Divide(y, T.CreateTruncating(6), y);
+                return;
             default:
                 for (int i = 0; i < x.Length; i++) y[i] = UnaryScalar(op, x[i], a, b);
                 return;
         }
+    }
+
+    // y = clamp(x + 3, 0, 6), the common part of the hard sigmoid and hard swish.
+    private static void ClampShifted<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Add(x, T.CreateTruncating(3), y);
+        TensorPrimitives.Max(y, T.Zero, y);
+        TensorPrimitives.Min(y, T.CreateTruncating(6), y);
     }
 
     /// <summary>Integer (and bool-free) subset: ops whose result stays in the integer domain.</summary>

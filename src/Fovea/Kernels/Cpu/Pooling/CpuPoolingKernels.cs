@@ -2,6 +2,7 @@
 // thread count. All pools are 3-d pools whose unused axes have size 1 (see PoolWindows); adaptive pools only
 // differ in their windows. Index gathers and scatters serve the max pools' backward and max-unpooling.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Fovea.Runtime.Threading;
 
@@ -52,6 +53,11 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
             else WorkerPool.For(w.Planes, p => MaxPlane2x2(x, xo + p * inPlane, wi, y, yo + p * outPlane, ix, io + p * outPlane, w.H.Out, w.W.Out));
             return;
         }
+        if (w.D.In == 1 && w.D.Out == 1)
+        {
+            WorkerPool.For(w.Planes, p => MaxPlane2d(x.AsSpan(xo + p * inPlane, inPlane), wi, w.H, w.W, y.AsSpan(yo + p * outPlane, outPlane), ix.AsSpan(io + p * outPlane, outPlane)));
+            return;
+        }
         WorkerPool.For(w.Planes, p =>
         {
             int xp = xo + p * inPlane, o = p * outPlane;
@@ -74,6 +80,36 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
                         ix[io + o] = best;
                     }
         });
+    }
+
+    // The general loop for one 2-d plane (any kernel, stride, padding, dilation), with the window bounds hoisted:
+    // the first maximum in scan order wins, and NaN wins over numbers (the last NaN), as in PyTorch.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlane2d<T>(ReadOnlySpan<T> x, int wi, PoolAxis ah, PoolAxis aw, Span<T> y, Span<long> ix) where T : unmanaged, INumber<T>
+    {
+        int[] hs = ah.Start, he = ah.End, ws = aw.Start, we = aw.End;
+        int hStep = ah.Step, wStep = aw.Step, outW = aw.Out, o = 0;
+        for (int oh = 0; oh < hs.Length; oh++)
+        {
+            int h0 = hs[oh], h1 = he[oh];
+            for (int ow = 0; ow < outW; ow++, o++)
+            {
+                int c0 = ws[ow], c1 = we[ow], best = h0 * wi + c0;
+                T max = T.Zero;
+                bool any = false;
+                for (int h = h0; h < h1; h += hStep)
+                {
+                    var row = x.Slice(h * wi);
+                    for (int c = c0; c < c1; c += wStep)
+                    {
+                        T v = row[c];
+                        if (!any || v > max || T.IsNaN(v)) { max = v; best = h * wi + c; any = true; }
+                    }
+                }
+                y[o] = max;
+                ix[o] = best;
+            }
+        }
     }
 
     // k when every window is a k x k tile of a 2-d plane (stride k, no padding, no dilation, nothing clipped), else 0.
