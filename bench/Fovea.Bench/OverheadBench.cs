@@ -22,7 +22,9 @@ internal static class OverheadBench
             ("conv2d 1x1 8ch 4x4", () => { using (GradMode.NoGrad()) Tensor.Conv2d(x, w).Dispose(); }),
         })
         {
-            for (int i = 0; i < 10000; i++) op();
+            // Warm up for a second: the runtime recompiles hot methods optimized only after they have run a while.
+            var warm = Stopwatch.StartNew();
+            while (warm.Elapsed.TotalSeconds < 1) op();
             // Scopes of 100 ops, like a training step's: the scope's bookkeeping is part of the cost.
             const int N = 200000;
             var sw = Stopwatch.StartNew();
