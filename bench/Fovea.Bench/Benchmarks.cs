@@ -7,7 +7,7 @@ public static class Benchmarks
     private static readonly Dictionary<string, (Func<string[], int> Run, string About)> All = new()
     {
         ["matmul"] = (MatmulBench.Run, "float32 square GEMM GFLOP/s [N...] [--peer]"),
-        ["conv2d"] = (Conv2dBench.Run, "ResNet-18 3x3 convolutions, forward + backward [--batch B] [--peer]"),
+        ["conv2d"] = (Conv2dBench.Run, "convolution layers forward + backward [--net resnet18|mobilenet_v2] [--batch B] [--peer]"),
         ["train-cnn"] = (TrainCnnBench.Run, "training throughput [--model reference-cnn|resnet18-small|...] [--steps S] [--batch B] [--peer]"),
         ["ops"] = (OpsBench.Run, "per-op forward/backward time of the reference CNN [--batch B]"),
         ["profile-cnn"] = (ProfileCnnBench.Run, "where a reference-CNN training step spends its time"),

@@ -103,18 +103,21 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             if (g.IsPointwise) cols = xs;
             else
             {
+                // One task per channel: with a single image (inference) this spreads the lowering over the threads;
+                // inside a parallel job it runs inline.
                 var buf = Scratch<T>.Get(g.ColRows * ohw);
-                Im2Col.Lower(xs, cg, g.H, g.W, g, buf);
+                int xPlane = n * chw + gi * cg * g.InPlane, block = g.Taps * ohw;
+                WorkerPool.For(cg, c => Im2Col.Lower<T>(x.AsSpan(xo + xPlane + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
                 cols = buf;
             }
-            var yg = y.AsSpan(yo + (n * g.O + gi * og) * ohw, og * ohw);
-            Blas.Gemm(false, false, og, ohw, g.ColRows, T.One, w.AsSpan(wo + gi * og * g.ColRows), g.ColRows, cols, ohw, T.Zero, yg, ohw);
+            int yPlanes = yo + (n * g.O + gi * og) * ohw;
+            Blas.Gemm(false, false, og, ohw, g.ColRows, T.One, w.AsSpan(wo + gi * og * g.ColRows), g.ColRows, cols, ohw, T.Zero, y.AsSpan(yPlanes, og * ohw), ohw);
             if (bias != null)
-                for (int o = 0; o < og; o++)
+                WorkerPool.For(og, o =>
                 {
-                    var row = yg.Slice(o * ohw, ohw);
+                    var row = y.AsSpan(yPlanes + o * ohw, ohw);
                     System.Numerics.Tensors.TensorPrimitives.Add(row, bias[bo + gi * og + o], row);
-                }
+                });
         });
     }
 
