@@ -9,9 +9,13 @@ public class WorkerPoolTests
     [Fact]
     public void EveryIndexRunsExactlyOnce()
     {
-        var hits = new int[10_000];
-        WorkerPool.For(hits.Length, i => Interlocked.Increment(ref hits[i]));
-        Assert.All(hits, h => Assert.Equal(1, h));
+        // Short lists go out index by index, long ones in runs of consecutive indices (with a remainder here).
+        foreach (int count in new[] { 1, 7, 127, 128, 1001, 10_000 })
+        {
+            var hits = new int[count];
+            WorkerPool.For(hits.Length, i => Interlocked.Increment(ref hits[i]));
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
         int sum = 0;
         WorkerPool.ForRange(1003, 100, (s, e) => Interlocked.Add(ref sum, e - s));
         Assert.Equal(1003, sum);
