@@ -1,6 +1,7 @@
 // Recycles tensor buffers so a training step reuses last step's memory instead of asking the GC for more.
-// Buffers are grouped in power-of-two size classes; the pool keeps at most RetainBytes in total and lets the
-// rest go to the garbage collector, which is also the safety net for tensors that are never disposed.
+// Buffers are grouped in power-of-two size classes; the pool keeps at most RetainBytes in total (making room by
+// letting idle arrays of other sizes go, largest first) and lets the rest go to the garbage collector, which is also
+// the safety net for tensors that are never disposed.
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -33,8 +34,25 @@ internal static class BufferPool<T> where T : unmanaged
     {
         if (array.Length < (1 << MinClass) || !BitOperations.IsPow2(array.Length)) return;
         long bytes = (long)array.Length * Unsafe.SizeOf<T>();
-        if (!PoolStats.TryRetain(bytes)) return;
-        Classes[SizeClass(array.Length)].Push(array);
+        int cls = SizeClass(array.Length);
+        if (!PoolStats.TryRetain(bytes) && !(Evict(bytes, cls) && PoolStats.TryRetain(bytes))) return;
+        Classes[cls].Push(array);
+    }
+
+    // Lets idle arrays of other sizes go, largest first, until `bytes` more fit under the limit. Without this, arrays
+    // left over from one phase (evaluation's larger batches) would fill the pool and turn away every array the next
+    // phase returns, so training would allocate afresh each step.
+    private static bool Evict(long bytes, int keep)
+    {
+        int elementSize = Unsafe.SizeOf<T>();
+        for (int c = Classes.Length - 1; c >= MinClass; c--)
+        {
+            if (c == keep) continue;
+            while (PoolStats.RetainedBytes + bytes > PoolStats.RetainBytes && Classes[c].TryPop(out var idle))
+                PoolStats.OnReuse((long)idle.Length * elementSize);
+            if (PoolStats.RetainedBytes + bytes <= PoolStats.RetainBytes) return true;
+        }
+        return false;
     }
 
     private static int SizeClass(int length) => Math.Max(MinClass, 32 - BitOperations.LeadingZeroCount((uint)(length - 1)));
