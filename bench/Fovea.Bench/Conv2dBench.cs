@@ -31,7 +31,7 @@ internal static class Conv2dBench
         Dictionary<string, double>? peerMs = null;
         if (peer)
         {
-            string script = Path.Combine(Measure.RepoRoot()!, "bench", "peers", "torch_conv2d.py");
+            string script = Measure.OwnPeer("torch_conv2d.py");
             peerMs = Measure.Peer("/usr/bin/python3", $"{script} {batch} {net}")?
                 .ToDictionary(e => e.GetProperty("shape").GetString()!, e => e.GetProperty("ms").GetDouble());
         }

@@ -58,6 +58,9 @@ internal static class Measure
         }
     }
 
+    /// <summary>One of our own peer scripts, bench/peers/<paramref name="script"/> in the repository.</summary>
+    public static string OwnPeer(string script) => Path.Combine(RepoRoot() ?? ".", "bench", "peers", script);
+
     /// <summary>The repository root (the folder holding Fovea.slnx above the running binary), or null.</summary>
     public static string? RepoRoot()
     {

@@ -55,7 +55,7 @@ internal static class TrainCnnBench
             if (dir == null) continue;
             var r = name == "reference-cnn"
                 ? Measure.Peer("/usr/bin/python3", $"{Path.Combine(dir, "torch_fmnist_cnn.py")} --epochs 1 --max-train 12800 --batch {batch}")
-                : Measure.Peer("/usr/bin/python3", $"{OwnPeerScript()} --model {name} --batch {batch} --steps {Math.Max(5, steps / 4)}");
+                : Measure.Peer("/usr/bin/python3", $"{Measure.OwnPeer("torch_train_step.py")} --model {name} --batch {batch} --steps {Math.Max(5, steps / 4)}");
             if (r is { Count: > 0 } && r[0].TryGetProperty("train_img_s", out var p)) peerBest = Math.Max(peerBest, p.GetDouble());
             else peerMissing = true;
         }
@@ -79,8 +79,6 @@ internal static class TrainCnnBench
         Measure.Print(row);
         return 0;
     }
-
-    private static string OwnPeerScript() => Path.Combine(Measure.RepoRoot() ?? ".", "bench", "peers", "torch_train_step.py");
 
     private static int Arg(string[] args, string name, int fallback)
     {

@@ -98,16 +98,16 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         WorkerPool.For(g.N * g.Groups, t =>
         {
             int n = t / g.Groups, gi = t % g.Groups;
-            ReadOnlySpan<T> xs = x.AsSpan(xo + n * chw + gi * cg * g.InPlane, cg * g.InPlane);
+            int xGroup = xo + n * chw + gi * cg * g.InPlane;
             ReadOnlySpan<T> cols;
-            if (g.IsPointwise) cols = xs;
+            if (g.IsPointwise) cols = x.AsSpan(xGroup, cg * g.InPlane);
             else
             {
                 // One task per channel: with a single image (inference) this spreads the lowering over the threads;
                 // inside a parallel job it runs inline.
                 var buf = Scratch<T>.Get(g.ColRows * ohw);
-                int xPlane = n * chw + gi * cg * g.InPlane, block = g.Taps * ohw;
-                WorkerPool.For(cg, c => Im2Col.Lower<T>(x.AsSpan(xo + xPlane + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
+                int block = g.Taps * ohw;
+                WorkerPool.For(cg, c => Im2Col.Lower<T>(x.AsSpan(xGroup + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
                 cols = buf;
             }
             int yPlanes = yo + (n * g.O + gi * og) * ohw;

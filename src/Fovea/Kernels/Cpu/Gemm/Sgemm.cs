@@ -16,7 +16,6 @@ internal static unsafe partial class Sgemm
 {
     private const int KC = 1024;  // K slice: long slices mean few passes over C; the A block (MC x KC) stays in L2 (measured best of 128-1024)
     private const int MC = 112;   // rows per task block, about: blocks are whole slivers, evened out
-    private const int MaxBlockSlivers = MC / 6 + 1;  // the most slivers a block can get (6-row tiles, rounded up)
 
     /// <summary>The micro-kernel family in use (chosen once from the hardware; tests may force a narrower one).</summary>
     internal static SimdLevel Level { get; set; } = CpuFeatures.Best;
@@ -71,6 +70,9 @@ internal static unsafe partial class Sgemm
         int rowSlivers = (m + mr - 1) / mr, rowBlocks = (m + MC - 1) / MC;
         if (rowBlocks > 1) rowBlocks = Math.Min(rowSlivers, (rowBlocks + threads - 1) / threads * threads);
         int kc = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);  // K in equal slices of at most KC
+        // A task's buffer: its packed A block (the largest block's slivers, the last zero-padded to mr rows), then room
+        // for one streamed B sliver.
+        int blockFloats = (rowSlivers + rowBlocks - 1) / rowBlocks * mr * kc;
         // One row block: every B sliver is used by one task only, so the task packs it into L1 right before use.
         // Several row blocks share each sliver: it is packed once into a panel all tasks read.
         bool streamB = rowBlocks == 1;
@@ -101,20 +103,14 @@ internal static unsafe partial class Sgemm
                     int block = task / colGroups, g = task % colGroups;
                     int i0 = (int)((long)block * rowSlivers / rowBlocks) * mr;
                     int mb = Math.Min(m, (int)((long)(block + 1) * rowSlivers / rowBlocks) * mr) - i0;
-                    // A block holds at most MaxBlockSlivers slivers; the last one is zero-padded to mr rows.
-                    float* packedA = Buffers.ForThread(MaxBlockSlivers * mr * KC + KC * nr);
-                    float* sliver = packedA + MaxBlockSlivers * mr * KC;
+                    float* packedA = Buffers.ForThread(blockFloats + kc * nr);
                     PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
                     int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                     for (int jr = jStart; jr < jEnd; jr += nr)
                     {
                         int cols = Math.Min(nr, nb - jr);
-                        float* bp = (float*)P + jr * kb;
-                        if (streamB)
-                        {
-                            PackB(transB, (float*)B, ldb, p0, j0 + jr, kb, cols, nr, sliver);
-                            bp = sliver;
-                        }
+                        float* bp = streamB ? packedA + blockFloats : (float*)P + jr * kb;
+                        if (streamB) PackB(transB, (float*)B, ldb, p0, j0 + jr, kb, cols, nr, bp);
                         for (int ir = 0; ir < mb; ir += mr)
                         {
                             float* cTile = (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
