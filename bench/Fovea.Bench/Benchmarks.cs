@@ -9,6 +9,7 @@ public static class Benchmarks
         ["matmul"] = (MatmulBench.Run, "float32 square GEMM GFLOP/s [N...] [--peer]"),
         ["conv2d"] = (Conv2dBench.Run, "convolution layers forward + backward [--net resnet18|mobilenet_v2] [--batch B] [--peer]"),
         ["train-cnn"] = (TrainCnnBench.Run, "training throughput [--model reference-cnn|resnet18-small|...] [--steps S] [--batch B] [--peer]"),
+        ["accuracy-cnn"] = (AccuracyCnnBench.Run, "reference-CNN test accuracy after E epochs over seeds, the peer's recipe [--epochs E] [--seeds 0,1,2] [--peer]"),
         ["ops"] = (OpsBench.Run, "per-op forward/backward time of the reference CNN [--batch B]"),
         ["profile-cnn"] = (ProfileCnnBench.Run, "where a reference-CNN training step spends its time"),
         ["loader"] = (LoaderBench.Run, "28x28 IDX images through the loader (flip + normalise)"),

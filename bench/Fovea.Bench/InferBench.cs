@@ -1,4 +1,5 @@
-// `infer [--model resnet18] [--batch B] [--peer]`: inference latency of a zoo model at 224x224 (batch norm folded), next
+// `infer [--model resnet18] [--batch B] [--peer]`: inference latency of a zoo model at 224x224 (Inference.Optimize: batch
+// norm folded, activations and residual adds fused, weights packed), next
 // to PyTorch (torch_infer.py) and ONNX Runtime (ort_infer.js on the ONNX file Fovea exports from the same weights).
 using Fovea.Autograd;
 using Fovea.IO.Onnx;
@@ -18,12 +19,12 @@ internal static class InferBench
         var x = Tensor.Randn([batch, 3, 224, 224]);
         string onnx = Path.Combine(Path.GetTempPath(), $"fovea-bench-{name}.onnx");
         using (GradMode.NoGrad()) OnnxExporter.Export(model, x, onnx);
-        int folded = Inference.FoldBatchNorm(model);
+        var prepared = Inference.Optimize(model);
         double s;
         using (GradMode.NoGrad()) s = Measure.Median(() => { using var scope = TensorScope.Begin(); model.Call(x); }, 2.0, 5);
         var row = new Dictionary<string, object?>
         {
-            ["bench"] = "infer", ["model"] = name, ["batch"] = batch, ["folded_bn"] = folded, ["ms"] = Math.Round(s * 1e3, 2), ["img_s"] = Math.Round(batch / s, 1),
+            ["bench"] = "infer", ["model"] = name, ["batch"] = batch, ["folded_bn"] = prepared.FoldedNorms, ["fused"] = prepared.FusedActivations + prepared.FusedBlocks, ["ms"] = Math.Round(s * 1e3, 2), ["img_s"] = Math.Round(batch / s, 1),
         };
         if (args.Contains("--peer") && Measure.PeersDir() is { } dir)
         {

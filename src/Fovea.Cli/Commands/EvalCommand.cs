@@ -26,6 +26,7 @@ public static class EvalCommand
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
             var loaded = r.GetValue(models)!.Select(TrainedModel.Load).ToList();
+            foreach (var m in loaded) Fovea.Models.Inference.Optimize(m.Model);   // folded norms, fused activations, packed weights
             var first = loaded[0];
             if (first.MultiLabel)
             {

@@ -28,6 +28,7 @@ public static class PredictCommand
         cmd.SetAction(r => CliErrors.Run(r.GetValue(verbose), r.GetValue(json), () =>
         {
             var loaded = r.GetValue(models)!.Select(m => TrainedModel.Load(m, r.GetValue(arch))).ToList();
+            foreach (var m in loaded) Fovea.Models.Inference.Optimize(m.Model);   // folded norms, fused activations, packed weights
             var first = loaded[0];
             if (loaded.Any(m => m.MultiLabel != first.MultiLabel)) throw new ArgumentException("predict: an ensemble mixes multi-label and single-label models.");
             var ensemble = new Ensemble(loaded.Select(m => m.Model).ToList(), flipTta: r.GetValue(tta), multiLabel: first.MultiLabel);

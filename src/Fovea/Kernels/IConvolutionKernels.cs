@@ -8,6 +8,11 @@ internal interface IConvolutionKernels
 {
     /// <summary>y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + bias.</summary>
     void Forward(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvGeometry g);
+    /// <summary>
+    /// Inference: y = clamp(conv(x, w) + bias + residual, min, max) in one pass over y (residual (N, O, OH, OW) or null),
+    /// float32, with the weights prepared once in <paramref name="pack"/>.
+    /// </summary>
+    void ForwardFused(Tensor x, Tensor w, ConvWeightPack pack, Tensor? bias, Tensor? residual, Tensor y, ConvGeometry g, float min, float max);
     /// <summary>dx (N, C, H, W) = the input gradient for output gradient dy.</summary>
     void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
     /// <summary>dw (O, C/groups, KH, KW) = the weight gradient for output gradient dy.</summary>

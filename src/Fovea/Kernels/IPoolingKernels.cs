@@ -11,6 +11,8 @@ internal interface IPoolingKernels
 {
     /// <summary>y = the maximum of each window of x, idx = its position (first maximum; NaN wins).</summary>
     void MaxForward(Tensor x, Tensor y, Tensor idx, PoolWindows win);
+    /// <summary>y = the maximum of each window of x, without indices (inference; NaN wins).</summary>
+    void MaxForwardValues(Tensor x, Tensor y, PoolWindows win);
     /// <summary>y = the average of each window of x.</summary>
     void AvgForward(Tensor x, Tensor y, PoolWindows win);
     /// <summary>dx = the adjoint of <see cref="AvgForward"/> applied to dy (dx is overwritten).</summary>

@@ -108,4 +108,50 @@ public class GemmTests
         Assert.Contains("a holds 15 elements", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Gemm(false, false, -1, 4, 4, 1, new float[16], 4, new float[16], 4, 0, new float[16], 4));
     }
+
+    [Theory]
+    [InlineData(37, 50, 1100)]   // two K slices, edge tiles in both directions
+    [InlineData(64, 3136, 576)]
+    [InlineData(512, 49, 300)]
+    [InlineData(5, 7, 9)]
+    public unsafe void PrepackedAWithEpilogueMatchesTheSeparateOps(int m, int n, int k)
+    {
+        foreach (var level in new[] { SimdLevel.Avx512, SimdLevel.Avx2 }.Where(l => l <= CpuFeatures.Best))
+        {
+            var a = Rand(m * k, 8);
+            var b = Rand(k * n, 9);
+            var bias = Rand(m, 10);
+            var res = Rand(m * n, 11);
+            res[3] = float.NaN;   // NaN passes through the clamp, as torch.relu and clamp let it
+            var old = Sgemm.Level;
+            Sgemm.Level = level;
+            try
+            {
+                // The separate ops: C = A B, + bias per row, + residual, clamp to [0, 6].
+                var want = new float[m * n];
+                Sgemm.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        float v = want[i * n + j] + bias[i] + res[i * n + j];
+                        want[i * n + j] = float.IsNaN(v) ? v : Math.Clamp(v, 0f, 6f);
+                    }
+                using var packed = PackedA.Create(false, m, k, a, k)!;
+                var got = Enumerable.Repeat(float.NaN, m * n).ToArray();
+                fixed (float* pb = bias, pr = res)
+                    Sgemm.Gemm(packed, n, b, n, got, n, new GemmEpilogue(pb, pr, 0, 6));
+                // Same FMA order as the unpacked GEMM (when it does not take the reference or transposed route), then the
+                // same adds: equal to rounding.
+                for (int i = 0; i < m * n; i++)
+                    Assert.True(float.IsNaN(want[i]) ? float.IsNaN(got[i]) : Math.Abs(got[i] - want[i]) <= 1e-5f * (1 + Math.Abs(want[i])),
+                        $"{level} {m}x{n}x{k}: C[{i}] = {got[i]}, expected {want[i]}");
+                var plain = new float[m * n];
+                Sgemm.Gemm(packed, n, b, n, plain, n, default);
+                var direct = new float[m * n];
+                Sgemm.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, direct, n);
+                for (int i = 0; i < m * n; i++) Assert.True(Math.Abs(plain[i] - direct[i]) <= 1e-5f * (1 + Math.Abs(direct[i])), $"{level}: no epilogue, C[{i}]");
+            }
+            finally { Sgemm.Level = old; }
+        }
+    }
 }

@@ -111,4 +111,32 @@ public class ModelZooTests
         Assert.Contains("resnet18", e.Message);
         Assert.Contains("compact-cnn", e.Message);
     }
+
+    [Theory]
+    [InlineData("resnet18-small", 20, 9, 0)]
+    [InlineData("resnet50", 53, 17, 0)]
+    [InlineData("mobilenet_v2", 52, 0, 35)]
+    public void OptimizingForInferenceKeepsEvaluationOutputs(string name, int convs, int blocks, int activations)
+    {
+        var model = ModelZoo.Create(name, 10, 1);
+        var g = new Fovea.Random.Generator(7);
+        using (Fovea.Autograd.GradMode.NoGrad())
+            foreach (var bn in model.Modules().OfType<BatchNorm2d>())
+            {
+                bn.RunningMean!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.3);
+                bn.RunningVar!.CopyFrom(Tensor.Rand([bn.NumFeatures], generator: g) + 0.5);
+            }
+        model.Eval();
+        var x = Tensor.Randn([2, 1, 32, 32], generator: g);
+        using var _ = Fovea.Autograd.GradMode.NoGrad();
+        var before = model.Call(x);
+        var done = Inference.Optimize(model);
+        Assert.Equal(convs, done.PackedConvolutions);
+        Assert.Equal(blocks, done.FusedBlocks);
+        Assert.Equal(activations, done.FusedActivations);
+        Assert.All(model.Modules().OfType<Conv2d>(), c => Assert.True(c.IsPreparedForInference));
+        Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " optimized for inference");
+        Assert.Equal(done with { FoldedNorms = 0, FusedActivations = 0, FusedBlocks = blocks }, Inference.Optimize(model));   // idempotent
+        Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " optimized twice");
+    }
 }

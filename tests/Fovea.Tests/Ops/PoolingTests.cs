@@ -164,4 +164,22 @@ public class PoolingTests
         var bad = Tensor.FromArray(new long[] { 0, 99, 1, 2 }, 1, 1, 2, 2);
         Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.MaxUnpool2d(Tensor.Ones([1, 1, 2, 2]), bad, 2));
     }
+
+    [Theory]
+    [InlineData(3, 2, 1, 1, false)]   // ResNet's stem pool
+    [InlineData(3, 2, 0, 1, true)]
+    [InlineData(2, 1, 0, 2, false)]
+    [InlineData(2, 2, 0, 1, false)]
+    [InlineData(5, 3, 2, 1, true)]
+    public void MaxPoolWithoutGradientMatchesTheIndexedValues(int k, int s, int p, int d, bool ceil)
+    {
+        var data = Tensor.Randn([2, 3, 21, 19], generator: new Fovea.Random.Generator(12)).ToArray<float>();
+        data[(1 * 21 + 4) * 19 + 5] = float.NaN;
+        var x = Tensor.FromArray(data, 2, 3, 21, 19);
+        var (want, _) = Tensor.MaxPool2dWithIndices(x, k, s, p, d, ceil);
+        using var _ = Fovea.Autograd.GradMode.NoGrad();
+        var got = Tensor.MaxPool2d(x, k, s, p, d, ceil);
+        Assert.Equal(want.ShapeArray, got.ShapeArray);
+        Assert.Equal(want.ToArray<float>(), got.ToArray<float>());
+    }
 }

@@ -6,7 +6,7 @@ using Fovea.NN;
 namespace Fovea.Models;
 
 /// <summary>Two 3x3 convolutions with an identity (or 1x1 projection) shortcut; ResNet-18/34.</summary>
-public sealed class BasicBlock : Module
+public sealed class BasicBlock : Module, IInferenceFusable
 {
     public const int Expansion = 1;
 
@@ -22,17 +22,22 @@ public sealed class BasicBlock : Module
 
     public Sequential? Downsample { get; }
 
+    private bool _fused;
+
+    bool IInferenceFusable.FuseForInference() => _fused = Inference.FuseChain(this, ["conv1", "conv2"], ["bn1", "bn2"]);
+
     public override Tensor Forward(Tensor x)
     {
+        var shortcut = Downsample?.Call(x) ?? x;
+        if (_fused) return ((Conv2d)Child("conv2")).Forward(Child("conv1").Call(x), shortcut);   // ReLUs and the add run in the convs
         var y = Child("bn1").Call(Child("conv1").Call(x)).Relu();
         y = Child("bn2").Call(Child("conv2").Call(y));
-        var shortcut = Downsample?.Call(x) ?? x;
         return (y + shortcut).Relu();
     }
 }
 
 /// <summary>1x1 reduce, 3x3, 1x1 expand (x4) with a shortcut; ResNet-50/101/152 (stride on the 3x3, as torchvision).</summary>
-public sealed class Bottleneck : Module
+public sealed class Bottleneck : Module, IInferenceFusable
 {
     public const int Expansion = 4;
 
@@ -51,20 +56,28 @@ public sealed class Bottleneck : Module
 
     public Sequential? Downsample { get; }
 
+    private bool _fused;
+
+    bool IInferenceFusable.FuseForInference() => _fused = Inference.FuseChain(this, ["conv1", "conv2", "conv3"], ["bn1", "bn2", "bn3"]);
+
     public override Tensor Forward(Tensor x)
     {
+        var shortcut = Downsample?.Call(x) ?? x;
+        if (_fused) return ((Conv2d)Child("conv3")).Forward(Child("conv2").Call(Child("conv1").Call(x)), shortcut);
         var y = Child("bn1").Call(Child("conv1").Call(x)).Relu();
         y = Child("bn2").Call(Child("conv2").Call(y)).Relu();
         y = Child("bn3").Call(Child("conv3").Call(y));
-        var shortcut = Downsample?.Call(x) ?? x;
         return (y + shortcut).Relu();
     }
 }
 
 /// <summary>ResNet-18/34/50 (and any depth from a block list); <see cref="Create"/> builds the named ones.</summary>
-public sealed class ResNet : Module
+public sealed class ResNet : Module, IInferenceFusable
 {
     private readonly bool _smallStem;
+    private bool _fused;
+
+    bool IInferenceFusable.FuseForInference() => _fused = Inference.FuseChain(this, ["conv1"], ["bn1"]);
 
     /// <param name="bottleneck">Bottleneck blocks (ResNet-50+) instead of basic blocks.</param>
     /// <param name="layers">Blocks per stage, e.g. [2, 2, 2, 2] for ResNet-18.</param>
@@ -120,7 +133,7 @@ public sealed class ResNet : Module
     /// <summary>The pooled (N, FeatureDim) features before the classifier: embeddings and transfer learning.</summary>
     public Tensor Features(Tensor x)
     {
-        var y = Child("bn1").Call(Child("conv1").Call(x)).Relu();
+        var y = _fused ? Child("conv1").Call(x) : Child("bn1").Call(Child("conv1").Call(x)).Relu();
         if (!_smallStem) y = Tensor.MaxPool2d(y, 3, 2, 1);
         for (int s = 1; s <= 4; s++) y = Child($"layer{s}").Call(y);
         return Tensor.AdaptiveAvgPool2d(y, 1).Flatten(1);

@@ -13,8 +13,16 @@ public sealed partial class Tensor
     /// <example><code>var y = Tensor.MaxPool2d(x, 2);                      // halves H and W
     /// var z = Tensor.MaxPool2d(x, 3, stride: 2, padding: 1);</code></example>
     /// </summary>
-    public static Tensor MaxPool2d(Tensor x, Size2 kernel, Size2? stride = null, Padding2d? padding = null, Size2? dilation = null, bool ceilMode = false) =>
-        ValuesOnly(MaxPool2dWithIndices(x, kernel, stride, padding, dilation, ceilMode));
+    public static Tensor MaxPool2d(Tensor x, Size2 kernel, Size2? stride = null, Padding2d? padding = null, Size2? dilation = null, bool ceilMode = false)
+    {
+        if (Graph.Needs(x)) return ValuesOnly(MaxPool2dWithIndices(x, kernel, stride, padding, dilation, ceilMode));
+        // No gradient to route: the values alone (no index tensor to fill).
+        Size2 s = stride ?? kernel, p = PoolPadding(padding, "MaxPool2d"), d = dilation ?? 1;
+        var win = FixedPoolWindows(x, 2, new PoolSpec((1, kernel.H, kernel.W), (1, s.H, s.W), (0, p.H, p.W), (1, d.H, d.W), ceilMode), "MaxPool2d");
+        var y = Empty(PoolOutShape(x, 2, win), x.DType);
+        using (var xc = KernelInput(x)) PoolingKernels.For(x.Device).MaxForwardValues(xc, y, win);
+        return y;
+    }
 
     /// <summary>2-d max pooling that also returns, per output, the flat index (h*W + w) of the maximum in its input plane (int64).</summary>
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor x, Size2 kernel, Size2? stride = null, Padding2d? padding = null, Size2? dilation = null, bool ceilMode = false)

@@ -17,6 +17,49 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         if (x.DType == DType.Float64) Forward<double>(x, w, bias, y, g); else Forward<float>(x, w, bias, y, g);
     }
 
+    // Dense convolutions with one image per GEMM multiply the packed weights and finish each tile of y in the GEMM
+    // (bias, residual, clamp); the other paths (depthwise, several images per GEMM) compute y as Forward does, then
+    // finish each output plane right after it, in the same task.
+    public unsafe void ForwardFused(Tensor xt, Tensor wt, ConvWeightPack pack, Tensor? bt, Tensor? rt, Tensor yt, ConvGeometry g, float min, float max)
+    {
+        float[] x = xt.RawArray<float>(), y = yt.RawArray<float>();
+        float[]? bias = bt?.RawArray<float>(), res = rt?.RawArray<float>();
+        int xo = xt.Offset, yo = yt.Offset, bo = bt?.Offset ?? 0, ro = rt?.Offset ?? 0;
+        int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
+        var packed = IsDepthwise(g) || ImagesPerTask(g) > 1 ? null : pack.For(wt, g);
+        if (packed == null || packed.Any(p => p == null))
+        {
+            Forward<float>(xt, wt, bt, yt, g);
+            if (res == null && float.IsNegativeInfinity(min) && float.IsPositiveInfinity(max)) return;
+            WorkerPool.For(g.N * g.O, t =>
+            {
+                fixed (float* py = &y[yo], pr = res)
+                    new GemmEpilogue(null, pr == null ? null : pr + ro, min, max).Apply(py + (long)t * ohw, ohw, 0, (long)t * ohw, 1, ohw);
+            });
+            return;
+        }
+        WorkerPool.For(g.N * g.Groups, t =>
+        {
+            int n = t / g.Groups, gi = t % g.Groups;
+            int xGroup = xo + n * chw + gi * cg * g.InPlane;
+            ReadOnlySpan<float> cols;
+            if (g.IsPointwise) cols = x.AsSpan(xGroup, cg * g.InPlane);
+            else
+            {
+                var buf = Scratch<float>.Get(g.ColRows * ohw);
+                int block = g.Taps * ohw;
+                WorkerPool.For(cg, c => Im2Col.Lower<float>(x.AsSpan(xGroup + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
+                cols = buf.AsSpan(0, g.ColRows * ohw);
+            }
+            int yPlanes = (n * g.O + gi * og) * ohw;
+            fixed (float* pb = bias, pr = res)
+            {
+                var epilogue = new GemmEpilogue(pb == null ? null : pb + bo + gi * og, pr == null ? null : pr + ro + yPlanes, min, max);
+                Sgemm.Gemm(packed[gi]!, ohw, cols, ohw, y.AsSpan(yo + yPlanes, og * ohw), ohw, epilogue);
+            }
+        });
+    }
+
     public void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g)
     {
         if (dy.DType == DType.Float64) BackwardInput<double>(dy, w, dx, g); else BackwardInput<float>(dy, w, dx, g);

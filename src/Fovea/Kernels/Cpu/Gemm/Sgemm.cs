@@ -36,7 +36,7 @@ internal static unsafe partial class Sgemm
         {
             int nr = level == SimdLevel.Avx512 ? 32 : 16;
             if (n < nr / 2 && m >= 2 * n) RunTransposed(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            else Run(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            else Run(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null, default);
         }
     }
 
@@ -47,7 +47,7 @@ internal static unsafe partial class Sgemm
         float* b, int ldb, float beta, float* c, int ldc)
     {
         float* t = Buffers.Transposed(n * m);
-        Run(level, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m);
+        Run(level, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m, null, default);
         for (int i = 0; i < m; i++)
         {
             float* row = c + (long)i * ldc;
@@ -57,8 +57,9 @@ internal static unsafe partial class Sgemm
 
     private const int NC = 1024;  // columns per B panel: KC x NC floats (4 MB) shared by all row blocks
 
+    // prepacked: A already packed by PackedA (a is then unused); epilogue: applied to each tile after its last K slice.
     private static void Run(SimdLevel level, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc)
+        float* b, int ldb, float beta, float* c, int ldc, float* prepacked, GemmEpilogue epilogue)
     {
         int mr = RowsPerTile(level, m), nr = level == SimdLevel.Avx512 ? 32 : 16;
         // beta = 0: the first K slice stores into C instead of adding, so C is neither cleared nor read.
@@ -69,7 +70,7 @@ internal static unsafe partial class Sgemm
         // element of C sees the same K slices whatever the blocks.)
         int rowSlivers = (m + mr - 1) / mr, rowBlocks = (m + MC - 1) / MC;
         if (rowBlocks > 1) rowBlocks = Math.Min(rowSlivers, (rowBlocks + threads - 1) / threads * threads);
-        int kc = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);  // K in equal slices of at most KC
+        int kc = SliceK(k);
         // A task's buffer: its packed A block (the largest block's slivers, the last zero-padded to mr rows), then room
         // for one streamed B sliver.
         int blockFloats = (rowSlivers + rowBlocks - 1) / rowBlocks * mr * kc;
@@ -77,7 +78,9 @@ internal static unsafe partial class Sgemm
         // Several row blocks share each sliver: it is packed once into a panel all tasks read.
         bool streamB = rowBlocks == 1;
         float* panel = streamB ? null : SharedPanel(KC * (NC + nr));
-        nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel;
+        nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked;
+        int mPadded = rowSlivers * mr;
+        bool finish = !epilogue.IsNone;
         int nc = streamB ? n : NC;
         for (int j0 = 0; j0 < n; j0 += nc)
         {
@@ -90,7 +93,7 @@ internal static unsafe partial class Sgemm
             for (int p0 = 0; p0 < k; p0 += kc)
             {
                 int kb = Math.Min(kc, k - p0);
-                bool store = beta == 0 && p0 == 0;
+                bool store = beta == 0 && p0 == 0, last = finish && p0 + kb == k;
                 const int SliversPerPackTask = 4;
                 if (!streamB)
                     WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
@@ -103,13 +106,14 @@ internal static unsafe partial class Sgemm
                     int block = task / colGroups, g = task % colGroups;
                     int i0 = (int)((long)block * rowSlivers / rowBlocks) * mr;
                     int mb = Math.Min(m, (int)((long)(block + 1) * rowSlivers / rowBlocks) * mr) - i0;
-                    float* packedA = Buffers.ForThread(blockFloats + kc * nr);
-                    PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
+                    float* buffer = Buffers.ForThread(blockFloats + kc * nr), packedA = buffer;
+                    if (Pre != 0) packedA = (float*)Pre + (long)p0 * mPadded + (long)i0 * kb;
+                    else PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
                     int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                     for (int jr = jStart; jr < jEnd; jr += nr)
                     {
                         int cols = Math.Min(nr, nb - jr);
-                        float* bp = streamB ? packedA + blockFloats : (float*)P + jr * kb;
+                        float* bp = streamB ? buffer + blockFloats : (float*)P + jr * kb;
                         if (streamB) PackB(transB, (float*)B, ldb, p0, j0 + jr, kb, cols, nr, bp);
                         for (int ir = 0; ir < mb; ir += mr)
                         {
@@ -118,6 +122,7 @@ internal static unsafe partial class Sgemm
                             if (mr == 14) Kernel14x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
                             else if (mr == 8) Kernel8x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
                             else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
+                            if (last) epilogue.Apply(cTile, ldc, i0 + ir, (long)(i0 + ir) * ldc + j0 + jr, rows, cols);
                         }
                     }
                 });

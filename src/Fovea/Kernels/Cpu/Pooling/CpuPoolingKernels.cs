@@ -17,6 +17,49 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         if (x.DType == DType.Float64) MaxForward<double>(x, y, idx, win); else MaxForward<float>(x, y, idx, win);
     }
 
+    // Without indices (inference), float32 2-d windows take two passes per output row: the maximum down the window's
+    // rows for every input column (SIMD), then across each window's columns. Other cases compute indices and drop them.
+    public void MaxForwardValues(Tensor x, Tensor y, PoolWindows w)
+    {
+        if (x.DType != DType.Float32 || w.D.In != 1 || w.D.Out != 1 || TileSize(w) == 2)
+        {
+            using var idx = Tensor.Empty(y.Shape, DType.Int64);
+            MaxForward(x, y, idx, w);
+            return;
+        }
+        float[] xa = x.RawArray<float>(), ya = y.RawArray<float>();
+        int xo = x.Offset, yo = y.Offset, inPlane = w.InPlane, outPlane = w.OutPlane;
+        WorkerPool.For(w.Planes, p => MaxValuesPlane2d(xa.AsSpan(xo + p * inPlane, inPlane), w.W.In, w.H, w.W, ya.AsSpan(yo + p * outPlane, outPlane)));
+    }
+
+    [ThreadStatic] private static float[]? _rowMax;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxValuesPlane2d(ReadOnlySpan<float> x, int wi, PoolAxis ah, PoolAxis aw, Span<float> y)
+    {
+        var m = _rowMax is { } r && r.Length >= wi ? r.AsSpan(0, wi) : (_rowMax = new float[wi]).AsSpan();
+        int[] ws = aw.Start, we = aw.End;
+        int outW = aw.Out, wStep = aw.Step;
+        for (int oh = 0; oh < ah.Out; oh++)
+        {
+            int h0 = ah.Start[oh], h1 = ah.End[oh];
+            x.Slice(h0 * wi, wi).CopyTo(m);
+            for (int h = h0 + ah.Step; h < h1; h += ah.Step) System.Numerics.Tensors.TensorPrimitives.Max(m, x.Slice(h * wi, wi), m);   // NaN propagates
+            var yr = y.Slice(oh * outW, outW);
+            for (int ow = 0; ow < outW; ow++)
+            {
+                int c0 = ws[ow], c1 = we[ow];
+                float best = m[c0];
+                for (int c = c0 + wStep; c < c1; c += wStep)
+                {
+                    float v = m[c];
+                    if (v > best || float.IsNaN(v)) best = v;
+                }
+                yr[ow] = best;
+            }
+        }
+    }
+
     public void AvgForward(Tensor x, Tensor y, PoolWindows win)
     {
         if (x.DType == DType.Float64) AvgForward<double>(x, y, win); else AvgForward<float>(x, y, win);

@@ -76,12 +76,37 @@ public sealed class Conv2d : ConvLayer
     public Padding2d Padding { get; }
     public Size2 Dilation { get; }
 
-    public override Tensor Forward(Tensor input) => Tensor.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    // Set by Inference.Optimize: the weights are packed once for the GEMM, and an activation that followed this layer
+    // (ReLU: [0, inf), ReLU6: [0, 6]) is applied as the output is written.
+    private (float Min, float Max, Kernels.ConvWeightPack Pack)? _inference;
+
+    /// <summary>Whether <see cref="Fovea.Models.Inference.Optimize"/> prepared this layer (packed weights, maybe a fused activation).</summary>
+    public bool IsPreparedForInference => _inference != null;
+
+    /// <summary>The activation fused into this layer as (min, max) clamp bounds, or null.</summary>
+    public (float Min, float Max)? FusedClamp => _inference is { } f && !(float.IsNegativeInfinity(f.Min) && float.IsPositiveInfinity(f.Max)) ? (f.Min, f.Max) : null;
+
+    /// <summary>Packs the weights for inference and fuses a following clamp (ReLU: 0, +inf; ReLU6: 0, 6; none: infinities).</summary>
+    internal void PrepareForInference(float min = float.NegativeInfinity, float max = float.PositiveInfinity) =>
+        _inference = (min, max, _inference?.Pack ?? new Kernels.ConvWeightPack());
+
+    public override Tensor Forward(Tensor input) => _inference is { } f
+        ? Tensor.Conv2dFused(input, Weight, Bias, Stride, Padding, Dilation, Groups, null, f.Min, f.Max, f.Pack)
+        : Tensor.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    /// <summary>
+    /// The convolution plus <paramref name="residual"/> (the output's shape), then the fused activation if any: the last
+    /// convolution of a residual block, finished in one pass once the block is fused for inference.
+    /// </summary>
+    public Tensor Forward(Tensor input, Tensor residual) => _inference is { } f
+        ? Tensor.Conv2dFused(input, Weight, Bias, Stride, Padding, Dilation, Groups, residual, f.Min, f.Max, f.Pack)
+        : Tensor.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups) + residual;
 
     protected override string ExtraRepr() => BaseRepr(Tuple(KernelSize.H, KernelSize.W), Tuple(Stride.H, Stride.W),
         (Padding.IsSame ? ", padding=same" : Padding == new Padding2d(0, 0, 0, 0) ? "" : Padding.Top == Padding.Bottom && Padding.Left == Padding.Right
             ? $", padding={Tuple(Padding.Top, Padding.Left)}" : $", padding={Tuple(Padding.Top, Padding.Bottom, Padding.Left, Padding.Right)}")
-        + (Dilation != new Size2(1, 1) ? $", dilation={Tuple(Dilation.H, Dilation.W)}" : ""));
+        + (Dilation != new Size2(1, 1) ? $", dilation={Tuple(Dilation.H, Dilation.W)}" : "")
+        + (FusedClamp is { } c ? $", fused_clamp=({c.Min}, {c.Max})" : ""));
 }
 
 /// <summary>3-d convolution over (N, C, D, H, W).</summary>

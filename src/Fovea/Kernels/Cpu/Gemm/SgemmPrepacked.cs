@@ -1,0 +1,126 @@
+// GEMMs whose A never changes (an inference convolution's weights): PackedA packs A once, K slice by K slice, in the
+// sliver layout Run's tasks would otherwise pack on every call, so a call only packs B. An epilogue (a bias per row
+// of C, a residual laid out like C, then a clamp: ReLU is [0, inf), ReLU6 [0, 6]) finishes each tile of C right after
+// its last K slice, while the tile is still in L1, instead of in separate passes over C. The arithmetic is the
+// unfused ops' in the same order: ((acc + bias) + residual) clamped, so results are bitwise those of the separate ops.
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Fovea.Kernels.Cpu;
+
+/// <summary>What a GEMM does to each finished element of C: + bias[row], + residual[row, col], then clamp to [Min, Max].</summary>
+internal readonly unsafe struct GemmEpilogue
+{
+    private readonly nint _bias, _residual;
+    private readonly float _min, _max;
+
+    /// <param name="bias">One value per row of C, or null.</param>
+    /// <param name="residual">An array laid out like C (same leading dimension), or null.</param>
+    public GemmEpilogue(float* bias, float* residual, float min = float.NegativeInfinity, float max = float.PositiveInfinity)
+    {
+        (_bias, _residual, _min, _max) = ((nint)bias, (nint)residual, min, max);
+        _active = bias != null || residual != null || !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
+    }
+
+    private readonly bool _active;
+
+    /// <summary>True for an epilogue that changes nothing (and for default(GemmEpilogue)).</summary>
+    public bool IsNone => !_active;
+
+    /// <summary>Finishes the rows x cols tile at c (row <paramref name="row0"/> of C, element <paramref name="at"/> of C).</summary>
+    public void Apply(float* c, int ldc, int row0, long at, int rows, int cols)
+    {
+        float* bias = (float*)_bias, res = _residual == 0 ? null : (float*)_residual + at;
+        bool clampLow = !float.IsNegativeInfinity(_min), clampHigh = !float.IsPositiveInfinity(_max);
+        var lo = Vector512.Create(_min);
+        var hi = Vector512.Create(_max);
+        for (int i = 0; i < rows; i++)
+        {
+            float* row = c + (long)i * ldc, r = res == null ? null : res + (long)i * ldc;
+            var b = Vector512.Create(bias == null ? 0f : bias[row0 + i]);
+            int j = 0;
+            for (; j + 16 <= cols; j += 16)
+            {
+                var v = Vector512.Load(row + j);
+                if (bias != null) v += b;
+                if (r != null) v += Vector512.Load(r + j);
+                if (clampLow) v = Vector512.Max(v, lo);
+                if (clampHigh) v = Vector512.Min(v, hi);
+                v.Store(row + j);
+            }
+            for (; j < cols; j++)
+            {
+                float v = row[j];
+                if (bias != null) v += bias[row0 + i];
+                if (r != null) v += r[j];
+                if (clampLow) v = float.IsNaN(v) ? v : Math.Max(v, _min);
+                if (clampHigh) v = float.IsNaN(v) ? v : Math.Min(v, _max);
+                row[j] = v;
+            }
+        }
+    }
+}
+
+/// <summary>op(A) (m x k) packed once for <see cref="Sgemm.Gemm(PackedA, int, ReadOnlySpan{float}, int, Span{float}, int, GemmEpilogue)"/>.</summary>
+internal sealed unsafe class PackedA : IDisposable
+{
+    private float* _data;
+
+    private PackedA(int m, int k, int mr, SimdLevel level, float* data)
+    {
+        (M, K, Mr, Level) = (m, k, mr, level);
+        _data = data;
+    }
+
+    public int M { get; }
+    public int K { get; }
+    public int Mr { get; }
+    /// <summary>The micro-kernel family the layout was made for; a GEMM under another level needs a new pack.</summary>
+    public SimdLevel Level { get; }
+    internal float* Data => _data;
+
+    /// <summary>Packs op(A); null where the SIMD GEMM is not in use (the caller then multiplies A directly).</summary>
+    public static PackedA? Create(bool transA, int m, int k, ReadOnlySpan<float> a, int lda)
+    {
+        GemmReference.Validate("PackedA", transA, false, m, 1, k, a.Length, lda, k, 1, m, 1);
+        var level = Sgemm.Level;
+        if (level == SimdLevel.Scalar || m == 0 || k == 0) return null;
+        int mr = Sgemm.RowsPerTileFor(level, m), kc = Sgemm.SliceK(k), mPadded = (m + mr - 1) / mr * mr;
+        float* data = (float*)NativeMemory.AlignedAlloc((nuint)mPadded * (nuint)k * 4, 64);
+        fixed (float* pa = a)
+            for (int p0 = 0; p0 < k; p0 += kc)
+                Sgemm.PackASlice(transA, pa, lda, p0, m, Math.Min(kc, k - p0), mr, data + (long)p0 * mPadded);
+        return new PackedA(m, k, mr, level, data);
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_data);
+        _data = null;
+        GC.SuppressFinalize(this);
+    }
+
+    ~PackedA() => NativeMemory.AlignedFree(_data);
+}
+
+internal static unsafe partial class Sgemm
+{
+    /// <summary>C (m x n) = A B, A pre-packed, finished by <paramref name="epilogue"/> (beta = 0: C is only written).</summary>
+    public static void Gemm(PackedA a, int n, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, GemmEpilogue epilogue)
+    {
+        GemmReference.Validate("Sgemm", false, false, a.M, n, a.K, a.M * a.K, a.K, b.Length, ldb, c.Length, ldc);
+        if (a.Level != Level) throw new InvalidOperationException($"Sgemm: A was packed for {a.Level}, the GEMM runs {Level}; pack it again.");
+        if (n == 0) return;
+        fixed (float* pb = b, pc = c)
+            Run(Level, false, false, a.M, n, a.K, 1, null, a.K, pb, ldb, 0, pc, ldc, a.Data, epilogue);
+        GC.KeepAlive(a);
+    }
+
+    internal static int RowsPerTileFor(SimdLevel level, int m) => RowsPerTile(level, m);
+
+    /// <summary>The K slice length Run uses for depth k (equal slices of at most KC).</summary>
+    internal static int SliceK(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+
+    internal static void PackASlice(bool transA, float* a, int lda, int p0, int m, int kb, int mr, float* dst) =>
+        PackA(transA, a, lda, 0, p0, m, kb, mr, dst);
+}

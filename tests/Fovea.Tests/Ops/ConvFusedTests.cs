@@ -1,0 +1,88 @@
+// The fused inference convolution (conv + bias + residual + clamp, packed weights) against the separate ops, on every
+// kernel path (dense per image, pointwise, grouped, depthwise, several images per GEMM), and the cases where it must
+// fall back to the separate ops (autograd, float64) or pack the weights again (they changed in place).
+using Fovea.Autograd;
+using Fovea.Kernels;
+using Fovea.Tests.Oracle;
+using Xunit;
+
+namespace Fovea.Tests.Ops;
+
+public class ConvFusedTests
+{
+    // (N, C, H, O, kernel, stride, groups): the per-image GEMM, a pointwise layer, groups, depthwise, and a batch of
+    // small outputs that takes the several-images-per-GEMM path.
+    public static TheoryData<int, int, int, int, int, int, int> Shapes => new()
+    {
+        { 1, 16, 12, 24, 3, 1, 1 }, { 2, 16, 9, 40, 1, 1, 1 }, { 1, 8, 11, 12, 3, 2, 2 }, { 2, 12, 10, 12, 3, 1, 12 }, { 20, 6, 5, 9, 3, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesConvPlusResidualThenClamp(int n, int c, int h, int o, int k, int stride, int groups)
+    {
+        var g = new Fovea.Random.Generator(3);
+        var x = Tensor.Randn([n, c, h, h], generator: g);
+        var w = Tensor.Randn([o, c / groups, k, k], generator: g) * 0.3;
+        var b = Tensor.Randn([o], generator: g);
+        using var _ = GradMode.NoGrad();
+        var plain = Tensor.Conv2d(x, w, b, stride, k / 2, groups: groups);
+        var residual = Tensor.Randn(plain.ShapeArray, generator: g);
+        using var pack = new ConvWeightPack();
+        foreach (var (min, max) in new[] { (0f, float.PositiveInfinity), (0f, 6f), (float.NegativeInfinity, float.PositiveInfinity) })
+        {
+            var want = (plain + residual).Clamp(float.IsNegativeInfinity(min) ? null : min, float.IsPositiveInfinity(max) ? null : max);
+            var got = Tensor.Conv2dFused(x, w, b, stride, k / 2, 1, groups, residual, min, max, pack);
+            Fixture.AssertClose(want, got, 1e-5, 1e-5, $"fused conv {n}x{c}x{h} -> {o} k{k}/{stride} g{groups} clamp ({min}, {max})");
+            var noResidual = Tensor.Conv2dFused(x, w, b, stride, k / 2, 1, groups, null, min, max, pack);
+            Fixture.AssertClose(plain.Clamp(float.IsNegativeInfinity(min) ? null : min, float.IsPositiveInfinity(max) ? null : max), noResidual, 1e-5, 1e-5, "without residual");
+        }
+    }
+
+    [Fact]
+    public void ChangedWeightsArePackedAgain()
+    {
+        var g = new Fovea.Random.Generator(5);
+        var x = Tensor.Randn([1, 8, 10, 10], generator: g);
+        var w = Tensor.Randn([16, 8, 3, 3], generator: g);
+        using var _ = GradMode.NoGrad();
+        using var pack = new ConvWeightPack();
+        var first = Tensor.Conv2dFused(x, w, null, 1, 1, 1, 1, null, 0, float.PositiveInfinity, pack);
+        Fixture.AssertClose(Tensor.Conv2d(x, w, padding: 1).Relu(), first, 1e-5, 1e-5, "first call");
+        w.MulInPlace(Tensor.Scalar(-2f));
+        var second = Tensor.Conv2dFused(x, w, null, 1, 1, 1, 1, null, 0, float.PositiveInfinity, pack);
+        Fixture.AssertClose(Tensor.Conv2d(x, w, padding: 1).Relu(), second, 1e-5, 1e-5, "after an in-place change of the weights");
+    }
+
+    [Fact]
+    public void AutogradAndFloat64RunTheSeparateOps()
+    {
+        var g = new Fovea.Random.Generator(6);
+        var x = Tensor.Randn([2, 4, 6, 6], generator: g).RequiresGrad_();
+        var w = (Tensor.Randn([5, 4, 3, 3], generator: g) * 0.3).RequiresGrad_();
+        var r = Tensor.Randn([2, 5, 6, 6], generator: g);
+        using var pack = new ConvWeightPack();
+        var y = Tensor.Conv2dFused(x, w, null, 1, 1, 1, 1, r, 0, float.PositiveInfinity, pack);
+        y.Sum().Backward();
+        var x2 = x.Detach().RequiresGrad_();
+        var w2 = w.Detach().RequiresGrad_();
+        (Tensor.Conv2d(x2, w2, padding: 1) + r).Relu().Sum().Backward();
+        Fixture.AssertClose(w2.Grad!, w.Grad!, 1e-5, 1e-5, "weight gradient through the fused op");
+        Fixture.AssertClose(x2.Grad!, x.Grad!, 1e-5, 1e-5, "input gradient through the fused op");
+        using var _ = GradMode.NoGrad();
+        var x64 = x.Detach().To(DType.Float64);
+        var w64 = w.Detach().To(DType.Float64);
+        var y64 = Tensor.Conv2dFused(x64, w64, null, 1, 1, 1, 1, null, 0, 6, pack);
+        Fixture.AssertClose(Tensor.Conv2d(x64, w64, padding: 1).Clamp(0, 6), y64, 1e-12, 1e-12, "float64");
+    }
+
+    [Fact]
+    public void AResidualOfAnotherShapeIsRejected()
+    {
+        using var _ = GradMode.NoGrad();
+        using var pack = new ConvWeightPack();
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Conv2dFused(Tensor.Zeros([1, 2, 5, 5]), Tensor.Zeros([3, 2, 3, 3]), null, 1, 1, 1, 1,
+            Tensor.Zeros([1, 3, 4, 4]), 0, float.PositiveInfinity, pack));
+        Assert.Contains("(1, 3, 5, 5)", e.Message);
+    }
+}
