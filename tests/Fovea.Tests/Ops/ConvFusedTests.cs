@@ -85,4 +85,39 @@ public class ConvFusedTests
             Tensor.Zeros([1, 3, 4, 4]), 0, float.PositiveInfinity, pack));
         Assert.Contains("(1, 3, 5, 5)", e.Message);
     }
+
+    // Stride-1 convolutions multiply the zero-padded image through row offsets (Kernels/Cpu/Convolution/ImplicitGemm.cs);
+    // im2col (Unfold2d) + matmul is the oracle, for dilation, asymmetric padding, no padding, wide kernels and groups.
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1, 1)]
+    [InlineData(3, 3, 2, 2, 1, 1)]
+    [InlineData(4, 2, 1, -1, 1, 1)]   // -1: "same" with an even kernel (asymmetric padding)
+    [InlineData(5, 5, 1, 0, 1, 1)]
+    [InlineData(3, 1, 1, 1, 2, 1)]
+    [InlineData(3, 3, 1, 1, 1, 2)]    // strided: phase planes
+    [InlineData(7, 7, 1, 3, 1, 2)]    // ResNet's stem
+    [InlineData(3, 2, 2, 1, 2, 3)]
+    public void ImplicitGemmMatchesIm2colAndMatmul(int kh, int kw, int dilation, int padding, int groups, int stride)
+    {
+        var g = new Fovea.Random.Generator(8);
+        int n = 2, c = 6, h = 15, w = 13, o = 8;
+        var x = Tensor.Randn([n, c, h, w], generator: g);
+        var wt = Tensor.Randn([o, c / groups, kh, kw], generator: g);
+        var b = Tensor.Randn([o], generator: g);
+        Padding2d pad = padding < 0 ? Padding2d.Same : padding;
+        using var _ = GradMode.NoGrad();
+        var y = Tensor.Conv2d(x, wt, b, stride, pad, dilation, groups);
+        var resolved = padding < 0 ? new Padding2d((kh - 1) / 2, kh / 2, (kw - 1) / 2, kw / 2) : pad;
+        var cols = Tensor.Unfold2d(x, (kh, kw), dilation, resolved, stride);   // (n, c*kh*kw, L)
+        int oh = y.Size(2), ow = y.Size(3), k = c / groups * kh * kw;
+        var parts = new List<Tensor>();
+        for (int gi = 0; gi < groups; gi++)
+        {
+            var wg = wt.Narrow(0, gi * (o / groups), o / groups).Reshape(o / groups, k);
+            var cg = cols.Narrow(1, gi * k, k);
+            parts.Add(wg.MatMul(cg));   // (n, o/groups, L)
+        }
+        var want = (Tensor.Cat(parts, 1) + b.Reshape(1, o, 1)).Reshape(n, o, oh, ow);
+        Fixture.AssertClose(want, y, 1e-4, 1e-4, $"implicit GEMM k{kh}x{kw} d{dilation} p{padding} g{groups} s{stride}");
+    }
 }

@@ -1,5 +1,6 @@
 // 2-d convolution on the CPU. General case: per image and group, im2col then one GEMM (1x1 stride-1 convs skip
-// im2col and multiply the image directly); small outputs lower several images side by side into one wider GEMM.
+// im2col and multiply the image directly; other stride-1 float32 convs multiply the zero-padded image through row
+// offsets, ImplicitGemm.cs); small outputs lower several images side by side into one wider GEMM.
 // Depthwise convolutions (one input channel per group) use direct loops (DepthwiseFloat.cs: SIMD rows for float32),
 // where a GEMM with a single row would waste the micro-kernel. Work is split into tasks whose boundaries depend only
 // on the shapes, so results are identical for any thread count.
@@ -42,6 +43,14 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         {
             int n = t / g.Groups, gi = t % g.Groups;
             int xGroup = xo + n * chw + gi * cg * g.InPlane;
+            int yPlanes = (n * g.O + gi * og) * ohw;
+            if (ImplicitGemm.Handles(g))
+            {
+                fixed (float* px = x, py = y, pb = bias, pr = res)
+                    ImplicitGemm.Forward(px + xGroup, g, packed[gi], null, pb == null ? null : pb + bo + gi * og, pr == null ? null : pr + ro + yPlanes,
+                        py + yo + yPlanes, min, max);
+                return;
+            }
             ReadOnlySpan<float> cols;
             if (g.IsPointwise) cols = x.AsSpan(xGroup, cg * g.InPlane);
             else
@@ -51,7 +60,6 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
                 WorkerPool.For(cg, c => Im2Col.Lower<float>(x.AsSpan(xGroup + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
                 cols = buf.AsSpan(0, g.ColRows * ohw);
             }
-            int yPlanes = (n * g.O + gi * og) * ohw;
             fixed (float* pb = bias, pr = res)
             {
                 var epilogue = new GemmEpilogue(pb == null ? null : pb + bo + gi * og, pr == null ? null : pr + ro + yPlanes, min, max);
@@ -142,6 +150,12 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         {
             int n = t / g.Groups, gi = t % g.Groups;
             int xGroup = xo + n * chw + gi * cg * g.InPlane;
+            if (typeof(T) == typeof(float) && ImplicitGemm.Handles(g))
+            {
+                ImplicitForward((float[])(object)x, xGroup, (float[])(object)w, wo + gi * og * g.ColRows, (float[]?)(object?)bias, bo + gi * og,
+                    (float[])(object)y, yo + (n * g.O + gi * og) * ohw, g);
+                return;
+            }
             ReadOnlySpan<T> cols;
             if (g.IsPointwise) cols = x.AsSpan(xGroup, cg * g.InPlane);
             else
@@ -162,6 +176,12 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
                     System.Numerics.Tensors.TensorPrimitives.Add(row, bias[bo + gi * og + o], row);
                 });
         });
+    }
+
+    private static unsafe void ImplicitForward(float[] x, int xo, float[] w, int wo, float[]? bias, int bo, float[] y, int yo, ConvGeometry g)
+    {
+        fixed (float* px = x, pw = w, pb = bias, py = y)
+            ImplicitGemm.Forward(px + xo, g, null, pw + wo, pb == null ? null : pb + bo, null, py + yo, float.NegativeInfinity, float.PositiveInfinity);
     }
 
     private static void BackwardInput<T>(Tensor dyt, Tensor wt, Tensor dxt, ConvGeometry g) where T : unmanaged, INumber<T>

@@ -36,7 +36,7 @@ internal static unsafe partial class Sgemm
         {
             int nr = level == SimdLevel.Avx512 ? 32 : 16;
             if (n < nr / 2 && m >= 2 * n) RunTransposed(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            else Run(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null, default);
+            else Run(level, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null, default, null);
         }
     }
 
@@ -47,7 +47,7 @@ internal static unsafe partial class Sgemm
         float* b, int ldb, float beta, float* c, int ldc)
     {
         float* t = Buffers.Transposed(n * m);
-        Run(level, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m, null, default);
+        Run(level, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m, null, default, null);
         for (int i = 0; i < m; i++)
         {
             float* row = c + (long)i * ldc;
@@ -57,9 +57,10 @@ internal static unsafe partial class Sgemm
 
     private const int NC = 1024;  // columns per B panel: KC x NC floats (4 MB) shared by all row blocks
 
-    // prepacked: A already packed by PackedA (a is then unused); epilogue: applied to each tile after its last K slice.
+    // prepacked: A already packed by PackedA (a is then unused); epilogue: applied to each tile after its last K slice;
+    // bRows: row p of B starts at b + bRows[p] (B not transposed; ldb unused), see SgemmPrepacked.cs.
     private static void Run(SimdLevel level, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, float* prepacked, GemmEpilogue epilogue)
+        float* b, int ldb, float beta, float* c, int ldc, float* prepacked, GemmEpilogue epilogue, long* bRows)
     {
         int mr = RowsPerTile(level, m), nr = level == SimdLevel.Avx512 ? 32 : 16;
         // beta = 0: the first K slice stores into C instead of adding, so C is neither cleared nor read.
@@ -78,7 +79,7 @@ internal static unsafe partial class Sgemm
         // Several row blocks share each sliver: it is packed once into a panel all tasks read.
         bool streamB = rowBlocks == 1;
         float* panel = streamB ? null : SharedPanel(KC * (NC + nr));
-        nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked;
+        nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked, Rows = (nint)bRows;
         int mPadded = rowSlivers * mr;
         bool finish = !epilogue.IsNone;
         int nc = streamB ? n : NC;
@@ -99,7 +100,7 @@ internal static unsafe partial class Sgemm
                     WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
                     {
                         int s0 = t * SliversPerPackTask * nr, s1 = Math.Min(nb, s0 + SliversPerPackTask * nr);
-                        PackB(transB, (float*)B, ldb, p0, j0 + s0, kb, s1 - s0, nr, (float*)P + s0 * kb);
+                        PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + s0, kb, s1 - s0, nr, (float*)P + s0 * kb);
                     });
                 WorkerPool.For(rowBlocks * colGroups, task =>
                 {
@@ -114,7 +115,7 @@ internal static unsafe partial class Sgemm
                     {
                         int cols = Math.Min(nr, nb - jr);
                         float* bp = streamB ? buffer + blockFloats : (float*)P + jr * kb;
-                        if (streamB) PackB(transB, (float*)B, ldb, p0, j0 + jr, kb, cols, nr, bp);
+                        if (streamB) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
                         for (int ir = 0; ir < mb; ir += mr)
                         {
                             float* cTile = (float*)C + (long)(i0 + ir) * ldc + j0 + jr;

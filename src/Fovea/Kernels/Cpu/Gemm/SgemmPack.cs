@@ -37,8 +37,9 @@ internal static unsafe partial class Sgemm
     }
 
     // B block (kb x nb of op(B) starting at (p0, j0)) -> slivers of nr columns: sliver s holds, for p = 0..kb-1,
-    // the nr values op(B)[p0 + p, j0 + s*nr + j] (columns past nb are zero).
-    private static void PackB(bool transB, float* b, int ldb, int p0, int j0, int kb, int nb, int nr, float* dst)
+    // the nr values op(B)[p0 + p, j0 + s*nr + j] (columns past nb are zero). With rows (B not transposed), row p of B
+    // starts at b + rows[p] instead of b + p * ldb.
+    private static void PackB(bool transB, float* b, int ldb, long* rows, int p0, int j0, int kb, int nb, int nr, float* dst)
     {
         for (int s = 0; s < nb; s += nr)
         {
@@ -48,7 +49,7 @@ internal static unsafe partial class Sgemm
             {
                 for (int p = 0; p < kb; p++)
                 {
-                    float* src = b + (long)(p0 + p) * ldb + j0 + s;
+                    float* src = b + (rows == null ? (long)(p0 + p) * ldb : rows[p0 + p]) + j0 + s;
                     if (cols == nr) CopySliverRow(src, d + p * nr, nr);
                     else
                     {

@@ -112,8 +112,23 @@ internal static unsafe partial class Sgemm
         if (a.Level != Level) throw new InvalidOperationException($"Sgemm: A was packed for {a.Level}, the GEMM runs {Level}; pack it again.");
         if (n == 0) return;
         fixed (float* pb = b, pc = c)
-            Run(Level, false, false, a.M, n, a.K, 1, null, a.K, pb, ldb, 0, pc, ldc, a.Data, epilogue);
+            Run(Level, false, false, a.M, n, a.K, 1, null, a.K, pb, ldb, 0, pc, ldc, a.Data, epilogue, null);
         GC.KeepAlive(a);
+    }
+
+    /// <summary>
+    /// C (m x n) = A B where row p of B starts at <paramref name="b"/> + <paramref name="bRows"/>[p] with unit column
+    /// stride: a stride-1 convolution's taps as shifted views of its zero-padded image (Convolution/ImplicitGemm.cs).
+    /// A is <paramref name="packed"/> or, when that is null, the row-major <paramref name="a"/> (m x k).
+    /// </summary>
+    internal static void GemmRowOffsets(int m, int n, int k, PackedA? packed, float* a, float* b, long* bRows, float* c, int ldc, GemmEpilogue epilogue)
+    {
+        if (packed != null && (packed.M != m || packed.K != k || packed.Level != Level))
+            throw new ArgumentException($"Sgemm: A was packed as {packed.M}x{packed.K} for {packed.Level}, the GEMM is {m}x{k} on {Level}.");
+        if (Level == SimdLevel.Scalar) throw new InvalidOperationException("Sgemm: row-offset B needs the SIMD GEMM.");
+        if (m == 0 || n == 0 || k == 0) return;
+        Run(Level, false, false, m, n, k, 1, a, k, b, 0, 0, c, ldc, packed == null ? null : packed.Data, epilogue, bRows);
+        GC.KeepAlive(packed);
     }
 
     internal static int RowsPerTileFor(SimdLevel level, int m) => RowsPerTile(level, m);

@@ -1,0 +1,103 @@
+// 2-d convolutions without im2col. The image is copied once into a zero-padded buffer; output pixel q = oh * PW + ow
+// of tap (c, kh, kw) then reads padded element c*PH*PW + kh*dh*PW + kw*dw + q, so the lowered matrix is the padded
+// buffer itself, one row offset per tap (Sgemm.GemmRowOffsets packs B straight from it). Strided convolutions split
+// the padded image into stride_h x stride_w phase planes (padded row r goes to phase r % s, row r / s), where every
+// tap is again a shifted view: row s*oh + kh*dh is phase (kh*dh) % s, row oh + (kh*dh) / s. The GEMM computes a
+// "wide" output of PW' (a phase plane's width) columns per output row, the last PW' - OW of which are discarded; the
+// finishing pass copies the valid columns out, adding bias and residual and clamping. The products and their K order
+// are those of im2col + GEMM, so results are bitwise the lowered path's, without writing and re-reading KH*KW times
+// the image.
+using Fovea.Runtime.Threading;
+
+namespace Fovea.Kernels.Cpu;
+
+internal static unsafe class ImplicitGemm
+{
+    /// <summary>2-d convolutions with a spatial kernel (1x1 ones multiply the image, or a strided sample of it), SIMD GEMM.</summary>
+    public static bool Handles(ConvGeometry g) => g.D == 1 && g.KD == 1 && g.KH * g.KW > 1 && Sgemm.Level != SimdLevel.Scalar;
+
+    [ThreadStatic] private static float[]? _padded, _wide;
+    [ThreadStatic] private static long[]? _rows;
+
+    private static T[] Grow<T>(ref T[]? buf, long n) => buf is { } b && b.Length >= n ? b : buf = GC.AllocateUninitializedArray<T>((int)n);
+
+    /// <summary>
+    /// One image and group: y (og, OH, OW) at <paramref name="y"/> = clamp(conv(x) + bias + residual) for the group's
+    /// input channels at <paramref name="x"/> (cg, H, W); weights as <paramref name="packed"/> or row-major <paramref name="w"/>.
+    /// </summary>
+    public static void Forward(float* x, ConvGeometry g, PackedA? packed, float* w, float* bias, float* residual, float* y, float min, float max)
+    {
+        int cg = g.CPerGroup, og = g.OPerGroup, sh = g.Stride.H, sw = g.Stride.W;
+        int ph = (g.H + g.Pad.Top + g.Pad.Bottom + sh - 1) / sh, pw = (g.W + g.Pad.Left + g.Pad.Right + sw - 1) / sw;   // one phase plane
+        long phase = (long)ph * pw, plane = phase * sh * sw;   // a channel's phase planes
+        int wideN = (g.OH - 1) * pw + g.OW;   // the last output row's discarded columns are not computed
+        var padded = Grow(ref _padded, cg * plane);
+        var wide = Grow(ref _wide, (long)og * wideN);
+        var rows = Grow(ref _rows, g.ColRows);
+        for (int c = 0, r = 0; c < cg; c++)
+            for (int kh = 0; kh < g.KH; kh++)
+                for (int kw = 0; kw < g.KW; kw++, r++)
+                {
+                    int dy = kh * g.Dilation.H, dx = kw * g.Dilation.W;
+                    rows[r] = c * plane + (dy % sh * sw + dx % sw) * phase + (long)(dy / sh) * pw + dx / sw;
+                }
+        fixed (float* pp = padded, pwide = wide)
+        fixed (long* prows = rows)
+        {
+            nint X = (nint)x, P = (nint)pp;
+            // One task per channel: with a single image (inference) the copy is spread over the threads; inside a
+            // parallel job it runs inline.
+            WorkerPool.For(cg, c => PadPlane((float*)X + (long)c * g.H * g.W, g, (float*)P + c * plane, ph, pw));
+            bool finishInGemm = residual == null;   // no residual: bias and clamp can go into the GEMM's tiles
+            var epilogue = finishInGemm ? new GemmEpilogue(bias, null, min, max) : default;
+            Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
+            // The valid columns of each wide output row, finished (bias, residual, clamp) unless the GEMM did it.
+            var finish = new GemmEpilogue(null, residual, min, max);
+            for (int o = 0; o < og; o++)
+            {
+                var b = finishInGemm || bias == null ? default : new GemmEpilogue(bias + o, residual, min, max);
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    float* dst = y + ((long)o * g.OH + oh) * g.OW;
+                    new ReadOnlySpan<float>(pwide + (long)o * wideN + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst, g.OW));
+                    if (finishInGemm) continue;
+                    long at = ((long)o * g.OH + oh) * g.OW;
+                    if (bias != null) b.Apply(dst, g.OW, 0, at, 1, g.OW);
+                    else finish.Apply(dst, g.OW, 0, at, 1, g.OW);
+                }
+            }
+        }
+    }
+
+    // The zero-padded copy of one (H, W) plane, split into stride_h x stride_w phase planes of (ph, pw).
+    private static void PadPlane(float* x, ConvGeometry g, float* dst, int ph, int pw)
+    {
+        int sh = g.Stride.H, sw = g.Stride.W;
+        long phase = (long)ph * pw;
+        if (sh == 1 && sw == 1)
+        {
+            new Span<float>(dst, g.Pad.Top * pw).Clear();
+            new Span<float>(dst + (long)(g.Pad.Top + g.H) * pw, (int)(phase - (long)(g.Pad.Top + g.H) * pw)).Clear();
+            for (int r = 0; r < g.H; r++)
+            {
+                float* row = dst + (long)(g.Pad.Top + r) * pw;
+                new Span<float>(row, g.Pad.Left).Clear();
+                new ReadOnlySpan<float>(x + (long)r * g.W, g.W).CopyTo(new Span<float>(row + g.Pad.Left, g.W));
+                new Span<float>(row + g.Pad.Left + g.W, pw - g.Pad.Left - g.W).Clear();
+            }
+            return;
+        }
+        new Span<float>(dst, (int)(phase * sh * sw)).Clear();
+        for (int r = 0; r < g.H; r++)
+        {
+            int pr = r + g.Pad.Top;
+            float* phaseRow = dst + (long)(pr % sh) * sw * phase + (long)(pr / sh) * pw;
+            float* src = x + (long)r * g.W;
+            for (int c = 0; c < g.W; c++)
+            {
+                int pc = c + g.Pad.Left;
+                phaseRow[(pc % sw) * phase + pc / sw] = src[c];
+            }
+        }
+    }
+}
