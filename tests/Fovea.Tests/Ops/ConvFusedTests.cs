@@ -97,10 +97,12 @@ public class ConvFusedTests
     [InlineData(3, 3, 1, 1, 1, 2)]    // strided: phase planes
     [InlineData(7, 7, 1, 3, 1, 2)]    // ResNet's stem
     [InlineData(3, 2, 2, 1, 2, 3)]
-    public void ImplicitGemmMatchesIm2colAndMatmul(int kh, int kw, int dilation, int padding, int groups, int stride)
+    [InlineData(3, 3, 1, 1, 1, 2, 70)]   // wide rows: the register deinterleave of stride 2, odd left padding
+    [InlineData(3, 3, 1, 2, 1, 2, 67)]   // even left padding
+    public void ImplicitGemmMatchesIm2colAndMatmul(int kh, int kw, int dilation, int padding, int groups, int stride, int w = 13)
     {
         var g = new Fovea.Random.Generator(8);
-        int n = 2, c = 6, h = 15, w = 13, o = 8;
+        int n = 2, c = 6, h = 15, o = 8;
         var x = Tensor.Randn([n, c, h, w], generator: g);
         var wt = Tensor.Randn([o, c / groups, kh, kw], generator: g);
         var b = Tensor.Randn([o], generator: g);

@@ -13,6 +13,10 @@ internal sealed class PoolAxis
     /// <summary>Window size including padding (the average's divisor when padding counts).</summary>
     public required int[] PaddedSize { get; init; }
     public int Out => Start.Length;
+    /// <summary>Fixed windows: kernel size, stride and leading padding (0, 0, 0 for adaptive windows).</summary>
+    public int Kernel { get; init; }
+    public int Stride { get; init; }
+    public int Pad { get; init; }
 
     /// <summary>An axis that is not pooled (size 1 in, size 1 out).</summary>
     public static PoolAxis Unit => new() { In = 1, Start = [0], End = [1], Step = 1, PaddedSize = [1] };
@@ -32,7 +36,7 @@ internal sealed class PoolAxis
             start[o] = s;
             end[o] = e;
         }
-        return new() { In = input, Start = start, End = end, Step = dilation, PaddedSize = padded };
+        return new() { In = input, Start = start, End = end, Step = dilation, PaddedSize = padded, Kernel = kernel, Stride = stride, Pad = pad };
     }
 
     /// <summary>Adaptive windows: output o covers [floor(o*in/out), ceil((o+1)*in/out)).</summary>

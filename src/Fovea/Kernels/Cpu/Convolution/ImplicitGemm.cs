@@ -7,6 +7,8 @@
 // finishing pass copies the valid columns out, adding bias and residual and clamping. The products and their K order
 // are those of im2col + GEMM, so results are bitwise the lowered path's, without writing and re-reading KH*KW times
 // the image.
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;
@@ -51,20 +53,16 @@ internal static unsafe class ImplicitGemm
             bool finishInGemm = residual == null;   // no residual: bias and clamp can go into the GEMM's tiles
             var epilogue = finishInGemm ? new GemmEpilogue(bias, null, min, max) : default;
             Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
-            // The valid columns of each wide output row, finished (bias, residual, clamp) unless the GEMM did it.
-            var finish = new GemmEpilogue(null, residual, min, max);
+            // The valid columns of each wide output row, then each output plane finished (bias, residual, clamp) unless
+            // the GEMM did it.
+            int ohw = g.OH * g.OW;
+            var finish = finishInGemm ? default : new GemmEpilogue(bias, residual, min, max);
             for (int o = 0; o < og; o++)
             {
-                var b = finishInGemm || bias == null ? default : new GemmEpilogue(bias + o, residual, min, max);
+                float* dst = y + (long)o * ohw;
                 for (int oh = 0; oh < g.OH; oh++)
-                {
-                    float* dst = y + ((long)o * g.OH + oh) * g.OW;
-                    new ReadOnlySpan<float>(pwide + (long)o * wideN + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst, g.OW));
-                    if (finishInGemm) continue;
-                    long at = ((long)o * g.OH + oh) * g.OW;
-                    if (bias != null) b.Apply(dst, g.OW, 0, at, 1, g.OW);
-                    else finish.Apply(dst, g.OW, 0, at, 1, g.OW);
-                }
+                    new ReadOnlySpan<float>(pwide + (long)o * wideN + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst + oh * g.OW, g.OW));
+                if (!finishInGemm) finish.Apply(dst, ohw, o, (long)o * ohw, 1, ohw);
             }
         }
     }
@@ -93,9 +91,25 @@ internal static unsafe class ImplicitGemm
             int pr = r + g.Pad.Top;
             float* phaseRow = dst + (long)(pr % sh) * sw * phase + (long)(pr / sh) * pw;
             float* src = x + (long)r * g.W;
-            for (int c = 0; c < g.W; c++)
+            int c = 0, left = g.Pad.Left;
+            if (sw == 2 && Avx512F.IsSupported)
             {
-                int pc = c + g.Pad.Left;
+                // Even source columns go to phase left % 2 from column left / 2, odd ones to the other phase from
+                // (left + 1) / 2: 32 columns at a time, deinterleaved in registers.
+                float* even = phaseRow + (left % 2) * phase + left / 2, odd = phaseRow + ((left + 1) % 2) * phase + (left + 1) / 2;
+                var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                var odds = evens + Vector512<int>.One;
+                for (; c + 32 <= g.W; c += 32)
+                {
+                    var lo = Vector512.Load(src + c);
+                    var hi = Vector512.Load(src + c + 16);
+                    Avx512F.PermuteVar16x32x2(lo, evens, hi).Store(even + c / 2);
+                    Avx512F.PermuteVar16x32x2(lo, odds, hi).Store(odd + c / 2);
+                }
+            }
+            for (; c < g.W; c++)
+            {
+                int pc = c + left;
                 phaseRow[(pc % sw) * phase + pc / sw] = src[c];
             }
         }

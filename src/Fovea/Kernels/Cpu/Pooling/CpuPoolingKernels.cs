@@ -21,7 +21,7 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
     // rows for every input column (SIMD), then across each window's columns. Other cases compute indices and drop them.
     public void MaxForwardValues(Tensor x, Tensor y, PoolWindows w)
     {
-        if (x.DType != DType.Float32 || w.D.In != 1 || w.D.Out != 1 || TileSize(w) == 2)
+        if (x.DType != DType.Float32 || w.D.In != 1 || w.D.Out != 1 || w.W.Kernel == 0 || TileSize(w) == 2)
         {
             using var idx = Tensor.Empty(y.Shape, DType.Int64);
             MaxForward(x, y, idx, w);
@@ -32,31 +32,31 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         WorkerPool.For(w.Planes, p => MaxValuesPlane2d(xa.AsSpan(xo + p * inPlane, inPlane), w.W.In, w.H, w.W, ya.AsSpan(yo + p * outPlane, outPlane)));
     }
 
-    [ThreadStatic] private static float[]? _rowMax;
+    [ThreadStatic] private static float[]? _rowMax, _rowWindowMax;
 
+    // Per output row: the maximum down the window's rows into a row padded with -infinity on both sides (so every
+    // window is kernel taps of one padded row), then the maximum over the taps for every start column (SIMD, one pass per
+    // tap), sampled every stride. -infinity never wins over a value, and NaN propagates through TensorPrimitives.Max.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxValuesPlane2d(ReadOnlySpan<float> x, int wi, PoolAxis ah, PoolAxis aw, Span<float> y)
     {
-        var m = _rowMax is { } r && r.Length >= wi ? r.AsSpan(0, wi) : (_rowMax = new float[wi]).AsSpan();
-        int[] ws = aw.Start, we = aw.End;
-        int outW = aw.Out, wStep = aw.Step;
+        int outW = aw.Out, k = aw.Kernel, stride = aw.Stride, pad = aw.Pad, step = aw.Step;
+        int starts = (outW - 1) * stride + 1, width = Math.Max(pad + wi, starts + (k - 1) * step);
+        var m = _rowMax is { } r && r.Length >= width ? r.AsSpan(0, width) : (_rowMax = new float[width]).AsSpan();
+        var hm = _rowWindowMax is { } q && q.Length >= starts ? q.AsSpan(0, starts) : (_rowWindowMax = new float[starts]).AsSpan();
+        m[..pad].Fill(float.NegativeInfinity);
+        m[(pad + wi)..].Fill(float.NegativeInfinity);
+        var row = m.Slice(pad, wi);
         for (int oh = 0; oh < ah.Out; oh++)
         {
             int h0 = ah.Start[oh], h1 = ah.End[oh];
-            x.Slice(h0 * wi, wi).CopyTo(m);
-            for (int h = h0 + ah.Step; h < h1; h += ah.Step) System.Numerics.Tensors.TensorPrimitives.Max(m, x.Slice(h * wi, wi), m);   // NaN propagates
+            x.Slice(h0 * wi, wi).CopyTo(row);
+            for (int h = h0 + ah.Step; h < h1; h += ah.Step) System.Numerics.Tensors.TensorPrimitives.Max(row, x.Slice(h * wi, wi), row);
+            m[..starts].CopyTo(hm);
+            for (int t = 1; t < k; t++) System.Numerics.Tensors.TensorPrimitives.Max(hm, m.Slice(t * step, starts), hm);
             var yr = y.Slice(oh * outW, outW);
-            for (int ow = 0; ow < outW; ow++)
-            {
-                int c0 = ws[ow], c1 = we[ow];
-                float best = m[c0];
-                for (int c = c0 + wStep; c < c1; c += wStep)
-                {
-                    float v = m[c];
-                    if (v > best || float.IsNaN(v)) best = v;
-                }
-                yr[ow] = best;
-            }
+            if (stride == 1) hm.CopyTo(yr);
+            else for (int ow = 0; ow < outW; ow++) yr[ow] = hm[ow * stride];
         }
     }
 
