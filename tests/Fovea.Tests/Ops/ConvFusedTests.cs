@@ -122,4 +122,27 @@ public class ConvFusedTests
         var want = (Tensor.Cat(parts, 1) + b.Reshape(1, o, 1)).Reshape(n, o, oh, ow);
         Fixture.AssertClose(want, y, 1e-4, 1e-4, $"implicit GEMM k{kh}x{kw} d{dilation} p{padding} g{groups} s{stride}");
     }
+
+    // The float32 depthwise kernel (all taps of 16 columns in a register, stride 1 and 2) against the float64 reference
+    // loops, on rows wide enough for the register path, with its fused clamp.
+    [Theory]
+    [InlineData(40, 3, 1, 1, 1)]
+    [InlineData(41, 3, 2, 1, 1)]
+    [InlineData(64, 5, 1, 2, 1)]
+    [InlineData(57, 5, 2, 2, 1)]
+    [InlineData(50, 3, 1, 2, 2)]
+    [InlineData(50, 3, 2, 0, 1)]
+    public void DepthwiseFloatMatchesTheFloat64Loops(int size, int k, int stride, int padding, int dilation)
+    {
+        var g = new Fovea.Random.Generator(9);
+        var x = Tensor.Randn([2, 6, size, size + 3], generator: g);
+        var w = Tensor.Randn([6, 1, k, k], generator: g);
+        var b = Tensor.Randn([6], generator: g);
+        using var _ = GradMode.NoGrad();
+        var want = Tensor.Conv2d(x.To(DType.Float64), w.To(DType.Float64), b.To(DType.Float64), stride, padding, dilation, 6);
+        Fixture.AssertClose(want, Tensor.Conv2d(x, w, b, stride, padding, dilation, 6), 1e-4, 1e-4, $"depthwise {size} k{k} s{stride} p{padding} d{dilation}");
+        using var pack = new ConvWeightPack();
+        var fused = Tensor.Conv2dFused(x, w, b, stride, padding, dilation, 6, null, 0, 6, pack);
+        Fixture.AssertClose(want.Clamp(0, 6), fused, 1e-4, 1e-4, "with ReLU6 fused");
+    }
 }

@@ -27,6 +27,18 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         float[]? bias = bt?.RawArray<float>(), res = rt?.RawArray<float>();
         int xo = xt.Offset, yo = yt.Offset, bo = bt?.Offset ?? 0, ro = rt?.Offset ?? 0;
         int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
+        if (IsDepthwise(g) && DepthwiseFloat.Handles(g) && res == null)
+        {
+            // The clamp is applied to each output row as it is finished.
+            float[] w = wt.RawArray<float>();
+            int wo = wt.Offset;
+            WorkerPool.For(g.N * g.O, t =>
+            {
+                int o = t % g.O;
+                DepthwiseFloat.Forward(x, xo + t / g.O * chw + o / g.OPerGroup * g.InPlane, w, wo + o * g.Taps, y, yo + t * ohw, bias?[bo + o] ?? 0, g, min, max);
+            });
+            return;
+        }
         var packed = IsDepthwise(g) || ImagesPerTask(g) > 1 ? null : pack.For(wt, g);
         if (packed == null || packed.Any(p => p == null))
         {

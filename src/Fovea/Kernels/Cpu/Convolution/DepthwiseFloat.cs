@@ -4,6 +4,7 @@
 // CpuConvolutionKernels stay the reference (float64, 3-d and machines without SIMD).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Fovea.Kernels.Cpu;
 
@@ -20,27 +21,85 @@ internal static unsafe class DepthwiseFloat
         return (lo, Math.Max(lo, hi));
     }
 
-    /// <summary>One output plane: y = bias + sum over taps of w[tap] * (shifted input plane).</summary>
+    /// <summary>
+    /// One output plane: y = clamp(bias + sum over taps of w[tap] * (shifted input plane), min, max). With 512-bit
+    /// vectors and stride 1 or 2, the columns every tap sees inside the image are computed 16 at a time with all taps
+    /// summed in a register (one store per output); the border columns and other strides go tap by tap over the row.
+    /// Either way each output is bias then one FMA per tap in (ki, kj) order, so both give the same bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g)
+    public static void Forward(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g,
+        float min = float.NegativeInfinity, float max = float.PositiveInfinity)
     {
+        int sw = g.Stride.W;
+        bool registers = Vector512.IsHardwareAccelerated && (sw == 1 || (sw == 2 && Avx512F.IsSupported)) && g.Taps <= 64;
+        // The interior: output columns whose every tap reads inside the row.
+        int inLo = 0, inHi = g.OW;
+        for (int kj = 0; kj < g.KW; kj++)
+        {
+            var (lo, hi) = Valid(g.OW, g.W, sw, kj * g.Dilation.W - g.Pad.Left);
+            inLo = Math.Max(inLo, lo);
+            inHi = Math.Min(inHi, hi);
+        }
+        bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
+        var rows = stackalloc float*[g.KH];
+        var taps = stackalloc float[g.KH * g.KW];
         fixed (float* px = x, pw = w, py = y)
             for (int oh = 0; oh < g.OH; oh++)
             {
                 float* yRow = py + yPlane + oh * g.OW;
-                new Span<float>(yRow, g.OW).Fill(bias);
+                int valid = 0;
                 for (int ki = 0; ki < g.KH; ki++)
                 {
                     int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
                     if ((uint)ih >= (uint)g.H) continue;
-                    float* xRow = px + xPlane + ih * g.W;
-                    for (int kj = 0; kj < g.KW; kj++)
+                    rows[valid] = px + xPlane + ih * g.W - g.Pad.Left;
+                    for (int kj = 0; kj < g.KW; kj++) taps[valid * g.KW + kj] = pw[wBase + ki * g.KW + kj];
+                    valid++;
+                }
+                int ow = 0;
+                if (registers && inHi - inLo >= 16)
+                {
+                    // Tap by tap over the left border, registers over the interior, tap by tap over the right border.
+                    RowByTaps(rows, taps, valid, yRow, bias, g, 0, inLo);
+                    // Stride 2 reads 32 columns per tap: the last one must still be in the row.
+                    int lastTap = (g.KW - 1) * g.Dilation.W - g.Pad.Left;
+                    for (ow = inLo; ow + 16 <= inHi && (sw == 1 || ow * 2 + lastTap + 32 <= g.W); ow += 16)
                     {
-                        int off = kj * g.Dilation.W - g.Pad.Left;
-                        var (lo, hi) = Valid(g.OW, g.W, g.Stride.W, off);
-                        Axpy(pw[wBase + ki * g.KW + kj], xRow + off, g.Stride.W, yRow, lo, hi);
+                        var acc = Vector512.Create(bias);
+                        for (int r = 0; r < valid; r++)
+                            for (int kj = 0; kj < g.KW; kj++)
+                            {
+                                float* p = rows[r] + ow * sw + kj * g.Dilation.W;
+                                var v = sw == 1 ? Vector512.Load(p) : Avx512F.PermuteVar16x32x2(Vector512.Load(p), Evens, Vector512.Load(p + 16));
+                                acc = Vector512.FusedMultiplyAdd(Vector512.Create(taps[r * g.KW + kj]), v, acc);
+                            }
+                        acc.Store(yRow + ow);
                     }
                 }
+                RowByTaps(rows, taps, valid, yRow, bias, g, ow, g.OW);
+                if (clamp)
+                {
+                    var row = new Span<float>(yRow, g.OW);
+                    System.Numerics.Tensors.TensorPrimitives.Max(row, min, row);   // NaN propagates, as torch.clamp
+                    System.Numerics.Tensors.TensorPrimitives.Min(row, max, row);
+                }
+            }
+    }
+
+    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+
+    // Output columns [from, to) of one row, tap by tap: y = bias, then y += w * x over the columns each tap sees.
+    private static void RowByTaps(float** rows, float* taps, int valid, float* yRow, float bias, ConvGeometry g, int from, int to)
+    {
+        if (to <= from) return;
+        new Span<float>(yRow + from, to - from).Fill(bias);
+        for (int r = 0; r < valid; r++)
+            for (int kj = 0; kj < g.KW; kj++)
+            {
+                int off = kj * g.Dilation.W - g.Pad.Left;
+                var (lo, hi) = Valid(g.OW, g.W, g.Stride.W, off);
+                Axpy(taps[r * g.KW + kj], rows[r] + g.Pad.Left + off, g.Stride.W, yRow, Math.Max(lo, from), Math.Min(hi, to));
             }
     }
 
