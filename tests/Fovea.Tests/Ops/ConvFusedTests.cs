@@ -132,17 +132,19 @@ public class ConvFusedTests
     [InlineData(57, 5, 2, 2, 1)]
     [InlineData(50, 3, 1, 2, 2)]
     [InlineData(50, 3, 2, 0, 1)]
+    [InlineData(20, 3, 1, -1, 1)]   // -1: padding left 2, right 0, top 1, bottom 0
     public void DepthwiseFloatMatchesTheFloat64Loops(int size, int k, int stride, int padding, int dilation)
     {
+        Padding2d pad = padding < 0 ? new Padding2d(1, 0, 2, 0) : padding;
         var g = new Fovea.Random.Generator(9);
         var x = Tensor.Randn([2, 6, size, size + 3], generator: g);
         var w = Tensor.Randn([6, 1, k, k], generator: g);
         var b = Tensor.Randn([6], generator: g);
         using var _ = GradMode.NoGrad();
-        var want = Tensor.Conv2d(x.To(DType.Float64), w.To(DType.Float64), b.To(DType.Float64), stride, padding, dilation, 6);
-        Fixture.AssertClose(want, Tensor.Conv2d(x, w, b, stride, padding, dilation, 6), 1e-4, 1e-4, $"depthwise {size} k{k} s{stride} p{padding} d{dilation}");
+        var want = Tensor.Conv2d(x.To(DType.Float64), w.To(DType.Float64), b.To(DType.Float64), stride, pad, dilation, 6);
+        Fixture.AssertClose(want, Tensor.Conv2d(x, w, b, stride, pad, dilation, 6), 1e-4, 1e-4, $"depthwise {size} k{k} s{stride} p{padding} d{dilation}");
         using var pack = new ConvWeightPack();
-        var fused = Tensor.Conv2dFused(x, w, b, stride, padding, dilation, 6, null, 0, 6, pack);
+        var fused = Tensor.Conv2dFused(x, w, b, stride, pad, dilation, 6, null, 0, 6, pack);
         Fixture.AssertClose(want.Clamp(0, 6), fused, 1e-4, 1e-4, "with ReLU6 fused");
     }
 }

@@ -23,83 +23,126 @@ internal static unsafe class DepthwiseFloat
 
     /// <summary>
     /// One output plane: y = clamp(bias + sum over taps of w[tap] * (shifted input plane), min, max). With 512-bit
-    /// vectors and stride 1 or 2, the columns every tap sees inside the image are computed 16 at a time with all taps
-    /// summed in a register (one store per output); the border columns and other strides go tap by tap over the row.
-    /// Either way each output is bias then one FMA per tap in (ki, kj) order, so both give the same bits.
+    /// vectors and stride 1 or 2 the plane is first copied into a zero-padded scratch plane, so that every output column
+    /// reads inside it: 16 output columns at a time then sum all taps in a register and are stored once, clamped. Other
+    /// strides (and machines without AVX-512) go tap by tap over each row, skipping the taps that fall outside.
+    /// Either way an output is bias then one FMA per tap in (ki, kj) order (padding adds w * 0).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g,
         float min = float.NegativeInfinity, float max = float.PositiveInfinity)
     {
         int sw = g.Stride.W;
-        bool registers = Vector512.IsHardwareAccelerated && (sw == 1 || (sw == 2 && Avx512F.IsSupported)) && g.Taps <= 64;
-        // The interior: output columns whose every tap reads inside the row.
-        int inLo = 0, inHi = g.OW;
-        for (int kj = 0; kj < g.KW; kj++)
+        if (!Vector512.IsHardwareAccelerated || !(sw == 1 || (sw == 2 && Avx512F.IsSupported)) || g.Taps > 64)
         {
-            var (lo, hi) = Valid(g.OW, g.W, sw, kj * g.Dilation.W - g.Pad.Left);
-            inLo = Math.Max(inLo, lo);
-            inHi = Math.Min(inHi, hi);
+            ForwardByTaps(x, xPlane, w, wBase, y, yPlane, bias, g, min, max);
+            return;
         }
+        int chunks = (g.OW + 15) / 16, ph = g.H + g.Pad.Top + g.Pad.Bottom;
+        int pw = Math.Max(g.W + g.Pad.Left + g.Pad.Right, chunks * 16 * sw + (g.KW - 1) * g.Dilation.W + 16);
+        // The plane, one spare row (the last row's clearing runs into it) and a 16-float tail.
+        int floats = (ph + 1) * pw + 16;
+        var padded = _padded is { } b && b.Length >= floats ? b : _padded = GC.AllocateUninitializedArray<float>(floats);
+        var taps = stackalloc float[g.Taps];
+        for (int t = 0; t < g.Taps; t++) taps[t] = w[wBase + t];
+        var vmin = Vector512.Create(min);
+        var vmax = Vector512.Create(max);
         bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
-        var rows = stackalloc float*[g.KH];
-        var taps = stackalloc float[g.KH * g.KW];
+        fixed (float* px = x, pp = padded, py = y)
+        {
+            new Span<float>(pp, g.Pad.Top * pw + g.Pad.Left).Clear();
+            for (int r = 0; r < g.H; r++)
+            {
+                float* row = pp + (r + g.Pad.Top) * pw + g.Pad.Left;
+                new ReadOnlySpan<float>(px + xPlane + r * g.W, g.W).CopyTo(new Span<float>(row, g.W));
+                new Span<float>(row + g.W, pw - g.W).Clear();   // this row's right padding and the next row's left
+            }
+            new Span<float>(pp + (g.Pad.Top + g.H) * pw + g.Pad.Left, Math.Max(0, (ph - g.Pad.Top - g.H) * pw - g.Pad.Left)).Clear();
+            float* tail = pp + (ph + 1) * pw;   // the last chunk of a row when OW is not a multiple of 16
+            // Blocks of four (row, 16-column chunk) pairs: four independent sums hide the FMA latency.
+            int pieces = g.OH * chunks;
+            var at = stackalloc float*[4];
+            var to = stackalloc float*[4];
+            var width = stackalloc int[4];
+            for (int i0 = 0; i0 < pieces; i0 += 4)
+            {
+                int count = Math.Min(4, pieces - i0);
+                for (int u = 0; u < 4; u++)
+                {
+                    int i = i0 + Math.Min(u, count - 1), oh = i / chunks, c = i % chunks;
+                    at[u] = pp + oh * g.Stride.H * pw + c * 16 * sw;
+                    to[u] = py + yPlane + oh * g.OW + c * 16;
+                    width[u] = Math.Min(16, g.OW - c * 16);
+                }
+                Vector512<float> a0 = Vector512.Create(bias), a1 = a0, a2 = a0, a3 = a0;
+                for (int ki = 0; ki < g.KH; ki++)
+                    for (int kj = 0; kj < g.KW; kj++)
+                    {
+                        int off = ki * g.Dilation.H * pw + kj * g.Dilation.W;
+                        var wv = Vector512.Create(taps[ki * g.KW + kj]);
+                        a0 = Vector512.FusedMultiplyAdd(wv, Row(at[0] + off, sw), a0);
+                        a1 = Vector512.FusedMultiplyAdd(wv, Row(at[1] + off, sw), a1);
+                        a2 = Vector512.FusedMultiplyAdd(wv, Row(at[2] + off, sw), a2);
+                        a3 = Vector512.FusedMultiplyAdd(wv, Row(at[3] + off, sw), a3);
+                    }
+                Put(a0, to[0], width[0], tail, clamp, vmin, vmax);
+                if (count > 1) Put(a1, to[1], width[1], tail, clamp, vmin, vmax);
+                if (count > 2) Put(a2, to[2], width[2], tail, clamp, vmin, vmax);
+                if (count > 3) Put(a3, to[3], width[3], tail, clamp, vmin, vmax);
+            }
+        }
+    }
+
+    // 16 consecutive outputs' inputs for one tap: 16 floats, or the even ones of 32 for stride 2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Row(float* p, int stride) =>
+        stride == 1 ? Vector512.Load(p) : Avx512F.PermuteVar16x32x2(Vector512.Load(p), Evens, Vector512.Load(p + 16));
+
+    // Stores the first `width` lanes of acc (clamped), through `tail` when fewer than 16.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(Vector512<float> acc, float* dst, int width, float* tail, bool clamp, Vector512<float> vmin, Vector512<float> vmax)
+    {
+        if (clamp) acc = Vector512.Min(Vector512.Max(acc, vmin), vmax);   // NaN propagates, as torch.clamp
+        if (width == 16)
+        {
+            acc.Store(dst);
+            return;
+        }
+        acc.Store(tail);
+        new ReadOnlySpan<float>(tail, width).CopyTo(new Span<float>(dst, width));
+    }
+
+    [ThreadStatic] private static float[]? _padded;
+
+    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+
+    // The tap-by-tap form: for each row, y = bias, then y += w * x over the columns each tap sees inside the image.
+    private static void ForwardByTaps(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g, float min, float max)
+    {
+        bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
         fixed (float* px = x, pw = w, py = y)
             for (int oh = 0; oh < g.OH; oh++)
             {
                 float* yRow = py + yPlane + oh * g.OW;
-                int valid = 0;
+                new Span<float>(yRow, g.OW).Fill(bias);
                 for (int ki = 0; ki < g.KH; ki++)
                 {
                     int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
                     if ((uint)ih >= (uint)g.H) continue;
-                    rows[valid] = px + xPlane + ih * g.W - g.Pad.Left;
-                    for (int kj = 0; kj < g.KW; kj++) taps[valid * g.KW + kj] = pw[wBase + ki * g.KW + kj];
-                    valid++;
-                }
-                int ow = 0;
-                if (registers && inHi - inLo >= 16)
-                {
-                    // Tap by tap over the left border, registers over the interior, tap by tap over the right border.
-                    RowByTaps(rows, taps, valid, yRow, bias, g, 0, inLo);
-                    // Stride 2 reads 32 columns per tap: the last one must still be in the row.
-                    int lastTap = (g.KW - 1) * g.Dilation.W - g.Pad.Left;
-                    for (ow = inLo; ow + 16 <= inHi && (sw == 1 || ow * 2 + lastTap + 32 <= g.W); ow += 16)
+                    float* xRow = px + xPlane + ih * g.W;
+                    for (int kj = 0; kj < g.KW; kj++)
                     {
-                        var acc = Vector512.Create(bias);
-                        for (int r = 0; r < valid; r++)
-                            for (int kj = 0; kj < g.KW; kj++)
-                            {
-                                float* p = rows[r] + ow * sw + kj * g.Dilation.W;
-                                var v = sw == 1 ? Vector512.Load(p) : Avx512F.PermuteVar16x32x2(Vector512.Load(p), Evens, Vector512.Load(p + 16));
-                                acc = Vector512.FusedMultiplyAdd(Vector512.Create(taps[r * g.KW + kj]), v, acc);
-                            }
-                        acc.Store(yRow + ow);
+                        int off = kj * g.Dilation.W - g.Pad.Left;
+                        var (lo, hi) = Valid(g.OW, g.W, g.Stride.W, off);
+                        Axpy(pw[wBase + ki * g.KW + kj], xRow + off, g.Stride.W, yRow, lo, hi);
                     }
                 }
-                RowByTaps(rows, taps, valid, yRow, bias, g, ow, g.OW);
                 if (clamp)
                 {
                     var row = new Span<float>(yRow, g.OW);
                     System.Numerics.Tensors.TensorPrimitives.Max(row, min, row);   // NaN propagates, as torch.clamp
                     System.Numerics.Tensors.TensorPrimitives.Min(row, max, row);
                 }
-            }
-    }
-
-    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-
-    // Output columns [from, to) of one row, tap by tap: y = bias, then y += w * x over the columns each tap sees.
-    private static void RowByTaps(float** rows, float* taps, int valid, float* yRow, float bias, ConvGeometry g, int from, int to)
-    {
-        if (to <= from) return;
-        new Span<float>(yRow + from, to - from).Fill(bias);
-        for (int r = 0; r < valid; r++)
-            for (int kj = 0; kj < g.KW; kj++)
-            {
-                int off = kj * g.Dilation.W - g.Pad.Left;
-                var (lo, hi) = Valid(g.OW, g.W, g.Stride.W, off);
-                Axpy(taps[r * g.KW + kj], rows[r] + g.Pad.Left + off, g.Stride.W, yRow, Math.Max(lo, from), Math.Min(hi, to));
             }
     }
 
