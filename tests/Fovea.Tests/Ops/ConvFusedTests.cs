@@ -15,6 +15,8 @@ public class ConvFusedTests
     public static TheoryData<int, int, int, int, int, int, int> Shapes => new()
     {
         { 1, 16, 12, 24, 3, 1, 1 }, { 2, 16, 9, 40, 1, 1, 1 }, { 1, 8, 11, 12, 3, 2, 2 }, { 2, 12, 10, 12, 3, 1, 12 }, { 20, 6, 5, 9, 3, 1, 1 },
+        // Larger planes: odd sizes, several GEMM column slivers per row, groups.
+        { 1, 16, 29, 24, 3, 1, 1 }, { 2, 32, 56, 16, 3, 1, 1 }, { 1, 32, 28, 32, 3, 1, 2 },
     };
 
     [Theory]

@@ -49,7 +49,7 @@ internal static unsafe class ImplicitGemm
             nint X = (nint)x, P = (nint)pp;
             // One task per channel: with a single image (inference) the copy is spread over the threads; inside a
             // parallel job it runs inline.
-            WorkerPool.For(cg, c => PadPlane((float*)X + (long)c * g.H * g.W, g, (float*)P + c * plane, ph, pw));
+            WorkerPool.For(cg, c => PadPlane((float*)X + (long)c * g.H * g.W, g.H, g.W, g.Pad.Top, g.Pad.Left, sh, sw, (float*)P + c * plane, ph, pw));
             bool finishInGemm = residual == null;   // no residual: bias and clamp can go into the GEMM's tiles
             var epilogue = finishInGemm ? new GemmEpilogue(bias, null, min, max) : default;
             Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
@@ -67,31 +67,33 @@ internal static unsafe class ImplicitGemm
         }
     }
 
-    // The zero-padded copy of one (H, W) plane, split into stride_h x stride_w phase planes of (ph, pw).
-    private static void PadPlane(float* x, ConvGeometry g, float* dst, int ph, int pw)
+    /// <summary>
+    /// The zero-padded copy of one (h, w) plane (top and left padding; zeros up to the planes' end on the other sides),
+    /// split into sh x sw phase planes of (ph, pw): padded (r, c) goes to phase (r % sh, c % sw) at (r / sh, c / sw).
+    /// </summary>
+    private static void PadPlane(float* x, int h, int w, int top, int left, int sh, int sw, float* dst, int ph, int pw)
     {
-        int sh = g.Stride.H, sw = g.Stride.W;
         long phase = (long)ph * pw;
         if (sh == 1 && sw == 1)
         {
-            new Span<float>(dst, g.Pad.Top * pw).Clear();
-            new Span<float>(dst + (long)(g.Pad.Top + g.H) * pw, (int)(phase - (long)(g.Pad.Top + g.H) * pw)).Clear();
-            for (int r = 0; r < g.H; r++)
+            new Span<float>(dst, top * pw).Clear();
+            new Span<float>(dst + (long)(top + h) * pw, (int)(phase - (long)(top + h) * pw)).Clear();
+            for (int r = 0; r < h; r++)
             {
-                float* row = dst + (long)(g.Pad.Top + r) * pw;
-                new Span<float>(row, g.Pad.Left).Clear();
-                new ReadOnlySpan<float>(x + (long)r * g.W, g.W).CopyTo(new Span<float>(row + g.Pad.Left, g.W));
-                new Span<float>(row + g.Pad.Left + g.W, pw - g.Pad.Left - g.W).Clear();
+                float* row = dst + (long)(top + r) * pw;
+                new Span<float>(row, left).Clear();
+                new ReadOnlySpan<float>(x + (long)r * w, w).CopyTo(new Span<float>(row + left, w));
+                new Span<float>(row + left + w, pw - left - w).Clear();
             }
             return;
         }
         new Span<float>(dst, (int)(phase * sh * sw)).Clear();
-        for (int r = 0; r < g.H; r++)
+        for (int r = 0; r < h; r++)
         {
-            int pr = r + g.Pad.Top;
+            int pr = r + top;
             float* phaseRow = dst + (long)(pr % sh) * sw * phase + (long)(pr / sh) * pw;
-            float* src = x + (long)r * g.W;
-            int c = 0, left = g.Pad.Left;
+            float* src = x + (long)r * w;
+            int c = 0;
             if (sw == 2 && Avx512F.IsSupported)
             {
                 // Even source columns go to phase left % 2 from column left / 2, odd ones to the other phase from
@@ -99,7 +101,7 @@ internal static unsafe class ImplicitGemm
                 float* even = phaseRow + (left % 2) * phase + left / 2, odd = phaseRow + ((left + 1) % 2) * phase + (left + 1) / 2;
                 var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
                 var odds = evens + Vector512<int>.One;
-                for (; c + 32 <= g.W; c += 32)
+                for (; c + 32 <= w; c += 32)
                 {
                     var lo = Vector512.Load(src + c);
                     var hi = Vector512.Load(src + c + 16);
@@ -107,7 +109,7 @@ internal static unsafe class ImplicitGemm
                     Avx512F.PermuteVar16x32x2(lo, odds, hi).Store(odd + c / 2);
                 }
             }
-            for (; c < g.W; c++)
+            for (; c < w; c++)
             {
                 int pc = c + left;
                 phaseRow[(pc % sw) * phase + pc / sw] = src[c];
