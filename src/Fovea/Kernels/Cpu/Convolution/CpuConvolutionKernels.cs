@@ -1,6 +1,8 @@
-// 2-d convolution on the CPU. General case: per image and group, im2col then one GEMM (1x1 stride-1 convs skip
-// im2col and multiply the image directly; other stride-1 float32 convs multiply the zero-padded image through row
-// offsets, ImplicitGemm.cs); small outputs lower several images side by side into one wider GEMM.
+// 2-d convolution on the CPU. General case: per image and group, one GEMM of the weights with the lowered image:
+// 1x1 stride-1 convs multiply the image directly, other float32 2-d convs the zero-padded image through one row offset
+// per tap (ImplicitGemm.cs), the rest (float64, 3-d, no SIMD) its im2col copy; small outputs lower several images side
+// by side into one wider GEMM. Inference (ForwardFused) multiplies weights packed once and finishes the output in the
+// GEMM's tiles (bias, residual, ReLU/ReLU6).
 // Depthwise convolutions (one input channel per group) use direct loops (DepthwiseFloat.cs: SIMD rows for float32),
 // where a GEMM with a single row would waste the micro-kernel. Work is split into tasks whose boundaries depend only
 // on the shapes, so results are identical for any thread count.
