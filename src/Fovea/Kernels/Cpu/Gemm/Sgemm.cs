@@ -32,6 +32,11 @@ internal static unsafe partial class Sgemm
             GemmReference.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
+        if (m == 1 && transB && !transA)
+        {
+            RowTimesTransposed(n, k, alpha, a, b, ldb, beta, c);
+            return;
+        }
         fixed (float* pa = a, pb = b, pc = c)
         {
             int nr = level == SimdLevel.Avx512 ? 32 : 16;
@@ -52,6 +57,27 @@ internal static unsafe partial class Sgemm
         {
             float* row = c + (long)i * ldc;
             for (int j = 0; j < n; j++) row[j] = beta == 0 ? t[j * m + i] : beta * row[j] + t[j * m + i];
+        }
+    }
+
+    // One row times B^T (a linear layer on a single input: y = W x with W stored row-major): each output is a dot
+    // product of two contiguous rows, with no packing (which would transpose all of W on every call), in runs of
+    // outputs over the threads.
+    private static void RowTimesTransposed(int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            nint A = (nint)pa, B = (nint)pb, C = (nint)pc;
+            const int PerTask = 64;
+            WorkerPool.For((n + PerTask - 1) / PerTask, t =>
+            {
+                var x = new ReadOnlySpan<float>((float*)A, k);
+                for (int j = t * PerTask; j < Math.Min(n, (t + 1) * PerTask); j++)
+                {
+                    float dot = alpha * System.Numerics.Tensors.TensorPrimitives.Dot(x, new ReadOnlySpan<float>((float*)B + (long)j * ldb, k));
+                    ((float*)C)[j] = beta == 0 ? dot : dot + beta * ((float*)C)[j];
+                }
+            });
         }
     }
 
