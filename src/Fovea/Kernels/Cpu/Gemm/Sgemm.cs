@@ -108,6 +108,9 @@ internal static unsafe partial class Sgemm
         nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked, Rows = (nint)bRows;
         int mPadded = rowSlivers * mr;
         bool finish = !epilogue.IsNone;
+        // Row-offset B on AVX-512: the micro-kernel reads B's rows where they are (no packing); the caller leaves 32
+        // readable floats past B's last row, since edge slivers read full vectors (the extra columns are not stored).
+        bool directB = bRows != null && level == SimdLevel.Avx512;
         int nc = streamB ? n : NC;
         for (int j0 = 0; j0 < n; j0 += nc)
         {
@@ -122,7 +125,7 @@ internal static unsafe partial class Sgemm
                 int kb = Math.Min(kc, k - p0);
                 bool store = beta == 0 && p0 == 0, last = finish && p0 + kb == k;
                 const int SliversPerPackTask = 4;
-                if (!streamB)
+                if (!streamB && !directB)
                     WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
                     {
                         int s0 = t * SliversPerPackTask * nr, s1 = Math.Min(nb, s0 + SliversPerPackTask * nr);
@@ -140,14 +143,17 @@ internal static unsafe partial class Sgemm
                     for (int jr = jStart; jr < jEnd; jr += nr)
                     {
                         int cols = Math.Min(nr, nb - jr);
-                        float* bp = streamB ? buffer + blockFloats : (float*)P + jr * kb;
-                        if (streamB) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
+                        float* bp = directB ? (float*)B + j0 + jr : streamB ? buffer + blockFloats : (float*)P + jr * kb;
+                        if (streamB && !directB) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
+                        long* rowsAt = (long*)Rows + p0;
                         for (int ir = 0; ir < mb; ir += mr)
                         {
                             float* cTile = (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
                             int rows = Math.Min(mr, mb - ir);
-                            if (mr == 14) Kernel14x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
-                            else if (mr == 8) Kernel8x32(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
+                            if (directB && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
+                            else if (directB) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
+                            else if (mr == 14) Kernel14x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldc, alpha, rows, cols, store);
+                            else if (mr == 8) Kernel8x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldc, alpha, rows, cols, store);
                             else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
                             if (last) epilogue.Apply(cTile, ldc, i0 + ir, (long)(i0 + ir) * ldc + j0 + jr, rows, cols);
                         }
@@ -179,8 +185,30 @@ internal static unsafe partial class Sgemm
         }
     }
 
+    // Where the micro-kernels find row p of their B sliver: packed (consecutive rows of 32 floats) or at a row offset.
+    private interface IBRows
+    {
+        static abstract float* Row(float* bp, long* offsets);
+        static abstract void Next(ref float* bp, ref long* offsets);
+    }
+
+    private struct PackedRows : IBRows
+    {
+        public static float* Row(float* bp, long* offsets) => bp;
+        public static void Next(ref float* bp, ref long* offsets) => bp += 32;
+    }
+
+    private struct OffsetRows : IBRows
+    {
+        public static float* Row(float* bp, long* offsets) => bp + *offsets;
+        public static void Next(ref float* bp, ref long* offsets) => offsets++;
+    }
+
+    // bp: the packed sliver (PackedRows, advancing 32 floats a row) or B's column origin (OffsetRows: row p at
+    // bp + offsets[p]).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel14x32(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols, bool store)
+    private static void Kernel14x32<TB>(int kb, float* ap, float* bp, long* offsets, float* c, int ldc, float alpha, int rows, int cols, bool store)
+        where TB : struct, IBRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default,
@@ -188,8 +216,9 @@ internal static unsafe partial class Sgemm
             cb0 = default, cb1 = default, cc0 = default, cc1 = default, cd0 = default, cd1 = default;
         for (int p = 0; p < kb; p++)
         {
-            var b0 = Vector512.Load(bp);
-            var b1 = Vector512.Load(bp + 16);
+            float* row = TB.Row(bp, offsets);
+            var b0 = Vector512.Load(row);
+            var b1 = Vector512.Load(row + 16);
             Vector512<float> x;
             x = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
             x = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
@@ -206,7 +235,7 @@ internal static unsafe partial class Sgemm
             x = Vector512.Create(ap[12]); cc0 = Vector512.FusedMultiplyAdd(x, b0, cc0); cc1 = Vector512.FusedMultiplyAdd(x, b1, cc1);
             x = Vector512.Create(ap[13]); cd0 = Vector512.FusedMultiplyAdd(x, b0, cd0); cd1 = Vector512.FusedMultiplyAdd(x, b1, cd1);
             ap += 14;
-            bp += 32;
+            TB.Next(ref bp, ref offsets);
         }
         var va = Vector512.Create(alpha);
         if (rows == 14 && cols == 32)
@@ -242,15 +271,17 @@ internal static unsafe partial class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kb, float* ap, float* bp, float* c, int ldc, float alpha, int rows, int cols, bool store)
+    private static void Kernel8x32<TB>(int kb, float* ap, float* bp, long* offsets, float* c, int ldc, float alpha, int rows, int cols, bool store)
+        where TB : struct, IBRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default,
             c70 = default, c71 = default;
         for (int p = 0; p < kb; p++)
         {
-            var b0 = Vector512.Load(bp);
-            var b1 = Vector512.Load(bp + 16);
+            float* row = TB.Row(bp, offsets);
+            var b0 = Vector512.Load(row);
+            var b1 = Vector512.Load(row + 16);
             Vector512<float> x;
             x = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
             x = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
@@ -261,7 +292,7 @@ internal static unsafe partial class Sgemm
             x = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
             ap += 8;
-            bp += 32;
+            TB.Next(ref bp, ref offsets);
         }
         var va = Vector512.Create(alpha);
         if (rows == 8 && cols == 32)

@@ -119,7 +119,8 @@ internal static unsafe partial class Sgemm
     /// <summary>
     /// C (m x n) = A B where row p of B starts at <paramref name="b"/> + <paramref name="bRows"/>[p] with unit column
     /// stride: a stride-1 convolution's taps as shifted views of its zero-padded image (Convolution/ImplicitGemm.cs).
-    /// A is <paramref name="packed"/> or, when that is null, the row-major <paramref name="a"/> (m x k).
+    /// A is <paramref name="packed"/> or, when that is null, the row-major <paramref name="a"/> (m x k). On AVX-512 the
+    /// micro-kernel reads B where it is, 32 columns at a time: 32 floats past the end of B's last row must be readable.
     /// </summary>
     internal static void GemmRowOffsets(int m, int n, int k, PackedA? packed, float* a, float* b, long* bRows, float* c, int ldc, GemmEpilogue epilogue)
     {
