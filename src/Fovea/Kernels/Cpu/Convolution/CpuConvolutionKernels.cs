@@ -65,19 +65,23 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
                         py + yo + yPlanes, min, max);
                 return;
             }
-            ReadOnlySpan<float> cols;
-            if (g.IsPointwise) cols = x.AsSpan(xGroup, cg * g.InPlane);
-            else
-            {
-                var buf = Scratch<float>.Get(g.ColRows * ohw);
-                int block = g.Taps * ohw;
-                WorkerPool.For(cg, c => Im2Col.Lower<float>(x.AsSpan(xGroup + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
-                cols = buf.AsSpan(0, g.ColRows * ohw);
-            }
             fixed (float* pb = bias, pr = res)
             {
                 var epilogue = new GemmEpilogue(pb == null ? null : pb + bo + gi * og, pr == null ? null : pr + ro + yPlanes, min, max);
-                Sgemm.Gemm(packed[gi]!, ohw, cols, ohw, y.AsSpan(yo + yPlanes, og * ohw), ohw, epilogue);
+                if (g.IsPointwise)
+                {
+                    // The image is B as it is: channel c's plane is row c (read in place by the micro-kernel).
+                    var offsets = Scratch<long>.Get(cg);
+                    for (int c = 0; c < cg; c++) offsets[c] = (long)c * g.InPlane;
+                    fixed (float* px = x, py = y)
+                    fixed (long* po = offsets)
+                        Sgemm.GemmRowOffsets(og, ohw, cg, packed[gi], null, px + xGroup, po, py + yo + yPlanes, ohw, epilogue);
+                    return;
+                }
+                var buf = Scratch<float>.Get(g.ColRows * ohw);
+                int block = g.Taps * ohw;
+                WorkerPool.For(cg, c => Im2Col.Lower<float>(x.AsSpan(xGroup + c * g.InPlane, g.InPlane), 1, g.H, g.W, g, buf.AsSpan(c * block, block)));
+                Sgemm.Gemm(packed[gi]!, ohw, buf.AsSpan(0, g.ColRows * ohw), ohw, y.AsSpan(yo + yPlanes, og * ohw), ohw, epilogue);
             }
         });
     }

@@ -33,7 +33,7 @@ internal static unsafe class ImplicitGemm
         int ph = (g.H + g.Pad.Top + g.Pad.Bottom + sh - 1) / sh, pw = (g.W + g.Pad.Left + g.Pad.Right + sw - 1) / sw;   // one phase plane
         long phase = (long)ph * pw, plane = phase * sh * sw;   // a channel's phase planes
         int wideN = (g.OH - 1) * pw + g.OW;   // the last output row's discarded columns are not computed
-        var padded = Grow(ref _padded, cg * plane + 32);   // + 32: the GEMM's edge slivers read whole vectors past the last row
+        var padded = Grow(ref _padded, cg * plane);
         var wide = Grow(ref _wide, (long)og * wideN);
         var rows = Grow(ref _rows, g.ColRows);
         for (int c = 0, r = 0; c < cg; c++)

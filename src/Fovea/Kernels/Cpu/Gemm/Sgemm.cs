@@ -108,8 +108,7 @@ internal static unsafe partial class Sgemm
         nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked, Rows = (nint)bRows;
         int mPadded = rowSlivers * mr;
         bool finish = !epilogue.IsNone;
-        // Row-offset B on AVX-512: the micro-kernel reads B's rows where they are (no packing); the caller leaves 32
-        // readable floats past B's last row, since edge slivers read full vectors (the extra columns are not stored).
+        // Row-offset B on AVX-512: the micro-kernel reads B's rows where they are (no packing).
         bool directB = bRows != null && level == SimdLevel.Avx512;
         int nc = streamB ? n : NC;
         for (int j0 = 0; j0 < n; j0 += nc)
@@ -143,15 +142,17 @@ internal static unsafe partial class Sgemm
                     for (int jr = jStart; jr < jEnd; jr += nr)
                     {
                         int cols = Math.Min(nr, nb - jr);
-                        float* bp = directB ? (float*)B + j0 + jr : streamB ? buffer + blockFloats : (float*)P + jr * kb;
-                        if (streamB && !directB) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
+                        // Direct reads take whole slivers; a narrower last sliver is packed (zero-padded) as usual.
+                        bool direct = directB && cols == nr;
+                        float* bp = direct ? (float*)B + j0 + jr : streamB || directB ? buffer + blockFloats : (float*)P + jr * kb;
+                        if (!direct && (streamB || directB)) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
                         long* rowsAt = (long*)Rows + p0;
                         for (int ir = 0; ir < mb; ir += mr)
                         {
                             float* cTile = (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
                             int rows = Math.Min(mr, mb - ir);
-                            if (directB && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
-                            else if (directB) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
+                            if (direct && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
+                            else if (direct) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
                             else if (mr == 14) Kernel14x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldc, alpha, rows, cols, store);
                             else if (mr == 8) Kernel8x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldc, alpha, rows, cols, store);
                             else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);

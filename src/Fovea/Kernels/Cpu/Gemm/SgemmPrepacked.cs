@@ -120,7 +120,7 @@ internal static unsafe partial class Sgemm
     /// C (m x n) = A B where row p of B starts at <paramref name="b"/> + <paramref name="bRows"/>[p] with unit column
     /// stride: a stride-1 convolution's taps as shifted views of its zero-padded image (Convolution/ImplicitGemm.cs).
     /// A is <paramref name="packed"/> or, when that is null, the row-major <paramref name="a"/> (m x k). On AVX-512 the
-    /// micro-kernel reads B where it is, 32 columns at a time: 32 floats past the end of B's last row must be readable.
+    /// micro-kernel reads B's full 32-column slivers where they are; only the narrower last one is packed.
     /// </summary>
     internal static void GemmRowOffsets(int m, int n, int k, PackedA? packed, float* a, float* b, long* bRows, float* c, int ldc, GemmEpilogue epilogue)
     {
