@@ -6,7 +6,7 @@ using Fovea.NN;
 
 namespace Fovea.Models;
 
-/// <summary>A block that knows how to run its convolutions fused once its batch norms are folded (ResNet's blocks and stem).</summary>
+/// <summary>A block that knows how to run its convolutions fused once its batch norms are folded (ResNet's blocks and stem, MobileNetV2's inverted residuals).</summary>
 internal interface IInferenceFusable
 {
     /// <summary>Fuses the block's activations (and residual add) into its convolutions; false when its norms are not folded.</summary>
@@ -20,8 +20,8 @@ public static class Inference
 {
     /// <summary>
     /// Prepares <paramref name="model"/> for inference: evaluation mode, <see cref="FoldBatchNorm"/>, every ReLU or ReLU6
-    /// that directly follows a convolution in a Sequential fused into it, ResNet blocks fused (their ReLUs and the
-    /// shortcut's add run in their convolutions), and every Conv2d's weights packed once for the GEMM (packed again
+    /// that directly follows a convolution in a Sequential fused into it, residual blocks fused (ResNet's ReLUs and
+    /// shortcut adds, MobileNetV2's shortcut adds run in their convolutions), and every Conv2d's weights packed once for the GEMM (packed again
     /// automatically if the weights change). Outputs match the unprepared model's to float rounding; under autograd the
     /// layers run their unfused ops. Only for evaluation, like <see cref="FoldBatchNorm"/>.
     /// <example><code>var summary = Inference.Optimize(model); using (GradMode.NoGrad()) logits = model.Call(images);</code></example>

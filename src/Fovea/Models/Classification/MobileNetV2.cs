@@ -6,9 +6,10 @@ using Fovea.NN;
 namespace Fovea.Models;
 
 /// <summary>An inverted residual: 1x1 expansion (ReLU6), 3x3 depthwise (ReLU6), 1x1 linear projection, residual when shapes match.</summary>
-public sealed class InvertedResidual : Module
+public sealed class InvertedResidual : Module, IInferenceFusable
 {
     private readonly bool _residual;
+    private bool _fused;
 
     public InvertedResidual(int inChannels, int outChannels, int stride, int expandRatio)
     {
@@ -22,8 +23,23 @@ public sealed class InvertedResidual : Module
         RegisterModule("conv", conv);
     }
 
+    // With the projection's norm folded (an Identity after the last convolution), the shortcut's add runs in that convolution.
+    bool IInferenceFusable.FuseForInference()
+    {
+        var conv = (Sequential)Child("conv");
+        _fused = _residual && conv.Count >= 2 && conv[conv.Count - 2] is Conv2d && conv[conv.Count - 1] is Identity;
+        return _fused;
+    }
+
     public override Tensor Forward(Tensor x)
     {
+        if (_fused)
+        {
+            var conv = (Sequential)Child("conv");
+            var h = x;
+            for (int i = 0; i < conv.Count - 2; i++) h = conv[i].Call(h);
+            return ((Conv2d)conv[conv.Count - 2]).Forward(h, x);
+        }
         var y = Child("conv").Call(x);
         return _residual ? x + y : y;
     }
