@@ -13,9 +13,6 @@ internal interface IInferenceFusable
     bool FuseForInference();
 }
 
-/// <summary>What <see cref="Inference.Optimize"/> did: batch norms folded, activations fused, convolutions with packed weights.</summary>
-public readonly record struct InferenceOptimization(int FoldedNorms, int FusedActivations, int FusedBlocks, int PackedConvolutions);
-
 public static class Inference
 {
     /// <summary>
