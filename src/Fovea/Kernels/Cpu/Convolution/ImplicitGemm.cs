@@ -55,15 +55,17 @@ internal static unsafe class ImplicitGemm
             Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
             // The valid columns of each wide output row, then each output plane finished (bias, residual, clamp) unless
             // the GEMM did it.
+            // One task per output channel (inline when this image is itself a task).
             int ohw = g.OH * g.OW;
             var finish = finishInGemm ? default : new GemmEpilogue(bias, residual, min, max);
-            for (int o = 0; o < og; o++)
+            nint Wide = (nint)pwide, Y = (nint)y;
+            WorkerPool.For(og, o =>
             {
-                float* dst = y + (long)o * ohw;
+                float* dst = (float*)Y + (long)o * ohw, src = (float*)Wide + (long)o * wideN;
                 for (int oh = 0; oh < g.OH; oh++)
-                    new ReadOnlySpan<float>(pwide + (long)o * wideN + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst + oh * g.OW, g.OW));
-                if (!finishInGemm) finish.Apply(dst, ohw, o, (long)o * ohw, 1, ohw);
-            }
+                    new ReadOnlySpan<float>(src + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst + oh * g.OW, g.OW));
+                if (!finish.IsNone) finish.Apply(dst, ohw, o, (long)o * ohw, 1, ohw);
+            });
         }
     }
 
