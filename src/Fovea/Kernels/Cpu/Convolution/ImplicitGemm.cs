@@ -1,12 +1,11 @@
 // 2-d convolutions without im2col. The image is copied once into a zero-padded buffer; output pixel q = oh * PW + ow
 // of tap (c, kh, kw) then reads padded element c*PH*PW + kh*dh*PW + kw*dw + q, so the lowered matrix is the padded
-// buffer itself, one row offset per tap (Sgemm.GemmRowOffsets packs B straight from it). Strided convolutions split
+// buffer itself, one row offset per tap (Sgemm.GemmRowOffsets reads B's rows there). Strided convolutions split
 // the padded image into stride_h x stride_w phase planes (padded row r goes to phase r % s, row r / s), where every
 // tap is again a shifted view: row s*oh + kh*dh is phase (kh*dh) % s, row oh + (kh*dh) / s. The GEMM computes a
 // "wide" output of PW' (a phase plane's width) columns per output row, the last PW' - OW of which are discarded; the
 // finishing pass copies the valid columns out, adding bias and residual and clamping. The products and their K order
-// are those of im2col + GEMM, so results are bitwise the lowered path's, without writing and re-reading KH*KW times
-// the image.
+// are those of im2col + packed GEMM, without writing and re-reading KH*KW times the image.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Fovea.Runtime.Threading;
@@ -54,8 +53,7 @@ internal static unsafe class ImplicitGemm
             var epilogue = finishInGemm ? new GemmEpilogue(bias, null, min, max) : default;
             Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
             // The valid columns of each wide output row, then each output plane finished (bias, residual, clamp) unless
-            // the GEMM did it.
-            // One task per output channel (inline when this image is itself a task).
+            // the GEMM did it: one task per output channel (inline when this image is itself a task).
             int ohw = g.OH * g.OW;
             var finish = finishInGemm ? default : new GemmEpilogue(bias, residual, min, max);
             nint Wide = (nint)pwide, Y = (nint)y;
