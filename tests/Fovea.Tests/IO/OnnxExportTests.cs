@@ -86,6 +86,18 @@ public class OnnxExportTests
         Assert.Throws<ArgumentOutOfRangeException>(() => OnnxExporter.ToModel(new ReLU(), Tensor.Zeros([1, 4]), opset: 9));
     }
 
+    [Fact]
+    public void ModelsWithFusedActivationsAreRefusedWithTheLayerNamed()
+    {
+        var model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU());
+        Fovea.Models.Inference.FoldBatchNorm(model);
+        OnnxExporter.ToModel(model, Tensor.Zeros([1, 1, 8, 8]));   // folding alone exports
+        Fovea.Models.Inference.Optimize(model);
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.ToModel(model, Tensor.Zeros([1, 1, 8, 8])));
+        Assert.Contains("'0'", e.Message);
+        Assert.Contains("Inference.Optimize", e.Message);
+    }
+
     private sealed class Doubler : Module
     {
         public override Tensor Forward(Tensor x) => x * 2;

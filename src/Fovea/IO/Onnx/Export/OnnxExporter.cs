@@ -36,6 +36,10 @@ public static class OnnxExporter
     {
         if (opset is < 11 or > 18) throw new ArgumentOutOfRangeException(nameof(opset), $"ONNX export: opset must be 11-18, got {opset}.");
         if (exampleInput.Rank == 0) throw new ArgumentException($"ONNX export: the example input needs a batch dimension, got shape {exampleInput.Shape}.");
+        // Fused activations live inside the convolutions (their ReLU modules became Identity): the module tree no
+        // longer describes the computation. Batch-norm folding alone (Inference.FoldBatchNorm) exports fine.
+        if (model.NamedModules().FirstOrDefault(m => m.Module is Conv2d { FusedClamp: not null }) is { Module: not null } fused)
+            throw new NotSupportedException($"ONNX export: convolution '{fused.Name}' has an activation fused by Inference.Optimize; export the model before optimizing it (ONNX Runtime fuses on its own).");
         var modes = model.NamedModules().Select(m => (m.Module, m.Module.Training)).ToList();
         try
         {
