@@ -87,14 +87,7 @@ public class ModelZooTests
     {
         var model = ModelZoo.Create(name, 10, 1);
         var g = new Fovea.Random.Generator(4);
-        using (Fovea.Autograd.GradMode.NoGrad())
-            foreach (var bn in model.Modules().OfType<BatchNorm2d>())
-            {
-                bn.RunningMean!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.3);
-                bn.RunningVar!.CopyFrom(Tensor.Rand([bn.NumFeatures], generator: g) + 0.5);
-                bn.Weight!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.5 + 1);
-                bn.Bias!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.2);
-            }
+        RandomizeNorms(model, g);
         model.Eval();
         var x = Tensor.Randn([2, 1, 28, 28], generator: g);
         using var _ = Fovea.Autograd.GradMode.NoGrad();
@@ -120,12 +113,7 @@ public class ModelZooTests
     {
         var model = ModelZoo.Create(name, 10, 1);
         var g = new Fovea.Random.Generator(7);
-        using (Fovea.Autograd.GradMode.NoGrad())
-            foreach (var bn in model.Modules().OfType<BatchNorm2d>())
-            {
-                bn.RunningMean!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.3);
-                bn.RunningVar!.CopyFrom(Tensor.Rand([bn.NumFeatures], generator: g) + 0.5);
-            }
+        RandomizeNorms(model, g);
         model.Eval();
         var x = Tensor.Randn([2, 1, 32, 32], generator: g);
         using var _ = Fovea.Autograd.GradMode.NoGrad();
@@ -138,5 +126,19 @@ public class ModelZooTests
         Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " optimized for inference");
         Assert.Equal(done with { FoldedNorms = 0, FusedActivations = 0, FusedBlocks = blocks }, Inference.Optimize(model));   // idempotent
         Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " optimized twice");
+    }
+
+    // Trained-looking batch norms (statistics and affine parameters away from their identity defaults), so folding and
+    // fusing have something to get wrong.
+    private static void RandomizeNorms(Module model, Fovea.Random.Generator g)
+    {
+        using var _ = Fovea.Autograd.GradMode.NoGrad();
+        foreach (var bn in model.Modules().OfType<BatchNorm2d>())
+        {
+            bn.RunningMean!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.3);
+            bn.RunningVar!.CopyFrom(Tensor.Rand([bn.NumFeatures], generator: g) + 0.5);
+            bn.Weight!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.5 + 1);
+            bn.Bias!.CopyFrom(Tensor.Randn([bn.NumFeatures], generator: g) * 0.2);
+        }
     }
 }

@@ -40,8 +40,8 @@ internal static unsafe class DepthwiseFloat
         }
         int chunks = (g.OW + 15) / 16, ph = g.H + g.Pad.Top + g.Pad.Bottom;
         int pw = Math.Max(g.W + g.Pad.Left + g.Pad.Right, chunks * 16 * sw + (g.KW - 1) * g.Dilation.W + 16);
-        // The plane, one spare row (the last row's clearing runs into it) and a 16-float tail.
-        int floats = (ph + 1) * pw + 16;
+        // The padded plane, then a 16-float tail.
+        int floats = ph * pw + 16;
         var padded = _padded is { } b && b.Length >= floats ? b : _padded = GC.AllocateUninitializedArray<float>(floats);
         var taps = stackalloc float[g.Taps];
         for (int t = 0; t < g.Taps; t++) taps[t] = w[wBase + t];
@@ -50,15 +50,8 @@ internal static unsafe class DepthwiseFloat
         bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
         fixed (float* px = x, pp = padded, py = y)
         {
-            new Span<float>(pp, g.Pad.Top * pw + g.Pad.Left).Clear();
-            for (int r = 0; r < g.H; r++)
-            {
-                float* row = pp + (r + g.Pad.Top) * pw + g.Pad.Left;
-                new ReadOnlySpan<float>(px + xPlane + r * g.W, g.W).CopyTo(new Span<float>(row, g.W));
-                new Span<float>(row + g.W, pw - g.W).Clear();   // this row's right padding and the next row's left
-            }
-            new Span<float>(pp + (g.Pad.Top + g.H) * pw + g.Pad.Left, Math.Max(0, (ph - g.Pad.Top - g.H) * pw - g.Pad.Left)).Clear();
-            float* tail = pp + (ph + 1) * pw;   // the last chunk of a row when OW is not a multiple of 16
+            PaddedPlane.Copy(px + xPlane, g.H, g.W, g.Pad.Top, g.Pad.Left, 1, 1, pp, ph, pw);
+            float* tail = pp + ph * pw;   // the last chunk of a row when OW is not a multiple of 16
             // Blocks of four (row, 16-column chunk) pairs: four independent sums hide the FMA latency.
             int pieces = g.OH * chunks;
             var at = stackalloc float*[4];
@@ -96,7 +89,7 @@ internal static unsafe class DepthwiseFloat
     // 16 consecutive outputs' inputs for one tap: 16 floats, or the even ones of 32 for stride 2.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Row(float* p, int stride) =>
-        stride == 1 ? Vector512.Load(p) : Avx512F.PermuteVar16x32x2(Vector512.Load(p), Evens, Vector512.Load(p + 16));
+        stride == 1 ? Vector512.Load(p) : Avx512F.PermuteVar16x32x2(Vector512.Load(p), PaddedPlane.Evens, Vector512.Load(p + 16));
 
     // Stores the first `width` lanes of acc (clamped), through `tail` when fewer than 16.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -113,8 +106,6 @@ internal static unsafe class DepthwiseFloat
     }
 
     [ThreadStatic] private static float[]? _padded;
-
-    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 
     // The tap-by-tap form: for each row, y = bias, then y += w * x over the columns each tap sees inside the image.
     private static void ForwardByTaps(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g, float min, float max)

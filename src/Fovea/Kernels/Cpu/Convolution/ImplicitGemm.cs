@@ -1,13 +1,11 @@
-// 2-d convolutions without im2col. The image is copied once into a zero-padded buffer; output pixel q = oh * PW + ow
-// of tap (c, kh, kw) then reads padded element c*PH*PW + kh*dh*PW + kw*dw + q, so the lowered matrix is the padded
-// buffer itself, one row offset per tap (Sgemm.GemmRowOffsets reads B's rows there). Strided convolutions split
-// the padded image into stride_h x stride_w phase planes (padded row r goes to phase r % s, row r / s), where every
-// tap is again a shifted view: row s*oh + kh*dh is phase (kh*dh) % s, row oh + (kh*dh) / s. The GEMM computes a
-// "wide" output of PW' (a phase plane's width) columns per output row, the last PW' - OW of which are discarded; the
-// finishing pass copies the valid columns out, adding bias and residual and clamping. The products and their K order
-// are those of im2col + packed GEMM, without writing and re-reading KH*KW times the image.
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+// 2-d convolutions without im2col. The image is copied once into a zero-padded buffer (PaddedPlane.cs); output pixel
+// q = oh * PW + ow of tap (c, kh, kw) then reads padded element c*PH*PW + kh*dh*PW + kw*dw + q, so the lowered matrix
+// is the padded buffer itself, one row offset per tap (Sgemm.GemmRowOffsets reads B's rows there). Strided
+// convolutions split the padded image into stride_h x stride_w phase planes (padded row r goes to phase r % s, row
+// r / s), where every tap is again a shifted view: row s*oh + kh*dh is phase (kh*dh) % s, row oh + (kh*dh) / s. The
+// GEMM computes a "wide" output of PW' (a phase plane's width) columns per output row, the last PW' - OW of which are
+// discarded; the finishing pass copies the valid columns out, adding bias and residual and clamping. The products and
+// their K order are those of im2col + packed GEMM, without writing and re-reading KH*KW times the image.
 using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;
@@ -48,7 +46,7 @@ internal static unsafe class ImplicitGemm
             nint X = (nint)x, P = (nint)pp;
             // One task per channel: with a single image (inference) the copy is spread over the threads; inside a
             // parallel job it runs inline.
-            WorkerPool.For(cg, c => PadPlane((float*)X + (long)c * g.H * g.W, g.H, g.W, g.Pad.Top, g.Pad.Left, sh, sw, (float*)P + c * plane, ph, pw));
+            WorkerPool.For(cg, c => PaddedPlane.Copy((float*)X + (long)c * g.H * g.W, g.H, g.W, g.Pad.Top, g.Pad.Left, sh, sw, (float*)P + c * plane, ph, pw));
             bool finishInGemm = residual == null;   // no residual: bias and clamp can go into the GEMM's tiles
             var epilogue = finishInGemm ? new GemmEpilogue(bias, null, min, max) : default;
             Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
@@ -64,56 +62,6 @@ internal static unsafe class ImplicitGemm
                     new ReadOnlySpan<float>(src + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst + oh * g.OW, g.OW));
                 if (!finish.IsNone) finish.Apply(dst, ohw, o, (long)o * ohw, 1, ohw);
             });
-        }
-    }
-
-    /// <summary>
-    /// The zero-padded copy of one (h, w) plane (top and left padding; zeros up to the planes' end on the other sides),
-    /// split into sh x sw phase planes of (ph, pw): padded (r, c) goes to phase (r % sh, c % sw) at (r / sh, c / sw).
-    /// </summary>
-    private static void PadPlane(float* x, int h, int w, int top, int left, int sh, int sw, float* dst, int ph, int pw)
-    {
-        long phase = (long)ph * pw;
-        if (sh == 1 && sw == 1)
-        {
-            new Span<float>(dst, top * pw).Clear();
-            new Span<float>(dst + (long)(top + h) * pw, (int)(phase - (long)(top + h) * pw)).Clear();
-            for (int r = 0; r < h; r++)
-            {
-                float* row = dst + (long)(top + r) * pw;
-                new Span<float>(row, left).Clear();
-                new ReadOnlySpan<float>(x + (long)r * w, w).CopyTo(new Span<float>(row + left, w));
-                new Span<float>(row + left + w, pw - left - w).Clear();
-            }
-            return;
-        }
-        new Span<float>(dst, (int)(phase * sh * sw)).Clear();
-        for (int r = 0; r < h; r++)
-        {
-            int pr = r + top;
-            float* phaseRow = dst + (long)(pr % sh) * sw * phase + (long)(pr / sh) * pw;
-            float* src = x + (long)r * w;
-            int c = 0;
-            if (sw == 2 && Avx512F.IsSupported)
-            {
-                // Even source columns go to phase left % 2 from column left / 2, odd ones to the other phase from
-                // (left + 1) / 2: 32 columns at a time, deinterleaved in registers.
-                float* even = phaseRow + (left % 2) * phase + left / 2, odd = phaseRow + ((left + 1) % 2) * phase + (left + 1) / 2;
-                var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                var odds = evens + Vector512<int>.One;
-                for (; c + 32 <= w; c += 32)
-                {
-                    var lo = Vector512.Load(src + c);
-                    var hi = Vector512.Load(src + c + 16);
-                    Avx512F.PermuteVar16x32x2(lo, evens, hi).Store(even + c / 2);
-                    Avx512F.PermuteVar16x32x2(lo, odds, hi).Store(odd + c / 2);
-                }
-            }
-            for (; c < w; c++)
-            {
-                int pc = c + left;
-                phaseRow[(pc % sw) * phase + pc / sw] = src[c];
-            }
         }
     }
 }

@@ -166,7 +166,7 @@ internal static unsafe partial class Sgemm
 
     // Rows of the register tile: 6 on AVX2; on AVX-512 14, or 8 where 14-row slivers would pad m by much more
     // (m = 16, 32: 8 rows waste nothing; the 8-row kernel does ~10 % fewer FMAs per load, hence the 1.1).
-    private static int RowsPerTile(SimdLevel level, int m)
+    internal static int RowsPerTile(SimdLevel level, int m)
     {
         if (level != SimdLevel.Avx512) return 6;
         int rows14 = (m + 13) / 14 * 14, rows8 = (m + 7) / 8 * 8;

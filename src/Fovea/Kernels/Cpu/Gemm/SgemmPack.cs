@@ -12,7 +12,7 @@ internal static unsafe partial class Sgemm
 {
     // A block (mb x kb of op(A) starting at (i0, p0)) -> slivers of mr rows: sliver s holds, for p = 0..kb-1,
     // the mr values op(A)[i0 + s*mr + r, p0 + p] (rows past mb are zero).
-    private static void PackA(bool transA, float* a, int lda, int i0, int p0, int mb, int kb, int mr, float* dst)
+    internal static void PackA(bool transA, float* a, int lda, int i0, int p0, int mb, int kb, int mr, float* dst)
     {
         for (int s = 0; s < mb; s += mr)
         {

@@ -66,15 +66,14 @@ internal sealed unsafe class PackedA : IDisposable
 {
     private float* _data;
 
-    private PackedA(int m, int k, int mr, SimdLevel level, float* data)
+    private PackedA(int m, int k, SimdLevel level, float* data)
     {
-        (M, K, Mr, Level) = (m, k, mr, level);
+        (M, K, Level) = (m, k, level);
         _data = data;
     }
 
     public int M { get; }
     public int K { get; }
-    public int Mr { get; }
     /// <summary>The micro-kernel family the layout was made for; a GEMM under another level needs a new pack.</summary>
     public SimdLevel Level { get; }
     internal float* Data => _data;
@@ -85,12 +84,12 @@ internal sealed unsafe class PackedA : IDisposable
         GemmReference.Validate("PackedA", transA, false, m, 1, k, a.Length, lda, k, 1, m, 1);
         var level = Sgemm.Level;
         if (level == SimdLevel.Scalar || m == 0 || k == 0) return null;
-        int mr = Sgemm.RowsPerTileFor(level, m), kc = Sgemm.SliceK(k), mPadded = (m + mr - 1) / mr * mr;
+        int mr = Sgemm.RowsPerTile(level, m), kc = Sgemm.SliceK(k), mPadded = (m + mr - 1) / mr * mr;
         float* data = (float*)NativeMemory.AlignedAlloc((nuint)mPadded * (nuint)k * 4, 64);
         fixed (float* pa = a)
             for (int p0 = 0; p0 < k; p0 += kc)
-                Sgemm.PackASlice(transA, pa, lda, p0, m, Math.Min(kc, k - p0), mr, data + (long)p0 * mPadded);
-        return new PackedA(m, k, mr, level, data);
+                Sgemm.PackA(transA, pa, lda, 0, p0, m, Math.Min(kc, k - p0), mr, data + (long)p0 * mPadded);
+        return new PackedA(m, k, level, data);
     }
 
     public void Dispose()
@@ -132,11 +131,6 @@ internal static unsafe partial class Sgemm
         GC.KeepAlive(packed);
     }
 
-    internal static int RowsPerTileFor(SimdLevel level, int m) => RowsPerTile(level, m);
-
     /// <summary>The K slice length Run uses for depth k (equal slices of at most KC).</summary>
     internal static int SliceK(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
-
-    internal static void PackASlice(bool transA, float* a, int lda, int p0, int m, int kb, int mr, float* dst) =>
-        PackA(transA, a, lda, 0, p0, m, kb, mr, dst);
 }
