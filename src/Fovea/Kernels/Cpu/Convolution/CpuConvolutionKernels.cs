@@ -49,7 +49,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             WorkerPool.For(g.N * g.O, t =>
             {
                 fixed (float* py = &y[yo], pr = res)
-                    new GemmEpilogue(null, pr == null ? null : pr + ro, min, max).Apply(py + (long)t * ohw, ohw, 0, (long)t * ohw, 1, ohw);
+                    new GemmEpilogue(null, pr == null ? null : pr + ro, min, max).Apply(py + (long)t * ohw, ohw, t, 0, 1, ohw);
             });
             return;
         }

@@ -4,7 +4,7 @@
 // convolutions split the padded image into stride_h x stride_w phase planes (padded row r goes to phase r % s, row
 // r / s), where every tap is again a shifted view: row s*oh + kh*dh is phase (kh*dh) % s, row oh + (kh*dh) / s. The
 // GEMM computes a "wide" output of PW' (a phase plane's width) columns per output row, the last PW' - OW of which are
-// discarded; the finishing pass copies the valid columns out, adding bias and residual and clamping. The products and
+// discarded; each tile's valid columns are written out (bias and residual added, clamped) by the GEMM's epilogue. The products and
 // their K order are those of im2col + packed GEMM, without writing and re-reading KH*KW times the image.
 using Fovea.Runtime.Threading;
 
@@ -30,7 +30,8 @@ internal static unsafe class ImplicitGemm
         int ph = (g.H + g.Pad.Top + g.Pad.Bottom + sh - 1) / sh, pw = (g.W + g.Pad.Left + g.Pad.Right + sw - 1) / sw;   // one phase plane
         long phase = (long)ph * pw, plane = phase * sh * sw;   // a channel's phase planes
         int wideN = (g.OH - 1) * pw + g.OW;   // the last output row's discarded columns are not computed
-        var padded = Grow(ref _padded, cg * plane);
+        // The phase planes, then 32 zeros: the GEMM reads every B row's last sliver 32 columns wide (Sgemm.GemmRowOffsets).
+        var padded = Grow(ref _padded, cg * plane + 32);
         var wide = Grow(ref _wide, (long)og * wideN);
         var rows = Grow(ref _rows, g.ColRows);
         for (int c = 0, r = 0; c < cg; c++)
@@ -47,21 +48,11 @@ internal static unsafe class ImplicitGemm
             // One task per channel: with a single image (inference) the copy is spread over the threads; inside a
             // parallel job it runs inline.
             WorkerPool.For(cg, c => PaddedPlane.Copy((float*)X + (long)c * g.H * g.W, g.H, g.W, g.Pad.Top, g.Pad.Left, sh, sw, (float*)P + c * plane, ph, pw));
-            bool finishInGemm = residual == null;   // no residual: bias and clamp can go into the GEMM's tiles
-            var epilogue = finishInGemm ? new GemmEpilogue(bias, null, min, max) : default;
-            Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue);
-            // The valid columns of each wide output row, then each output plane finished (bias, residual, clamp) unless
-            // the GEMM did it: one task per output channel (inline when this image is itself a task).
-            int ohw = g.OH * g.OW;
-            var finish = finishInGemm ? default : new GemmEpilogue(bias, residual, min, max);
-            nint Wide = (nint)pwide, Y = (nint)y;
-            WorkerPool.For(og, o =>
-            {
-                float* dst = (float*)Y + (long)o * ohw, src = (float*)Wide + (long)o * wideN;
-                for (int oh = 0; oh < g.OH; oh++)
-                    new ReadOnlySpan<float>(src + (long)oh * pw, g.OW).CopyTo(new Span<float>(dst + oh * g.OW, g.OW));
-                if (!finish.IsNone) finish.Apply(dst, ohw, o, (long)o * ohw, 1, ohw);
-            });
+            new Span<float>(pp + cg * plane, 32).Clear();
+            // Each tile of the wide output is finished (bias, residual, clamp) and its valid columns written to y while
+            // it is in L1.
+            var epilogue = new GemmEpilogue(bias, residual, min, max).ToPlanes(y, pw, g.OW, g.OH * g.OW);
+            Sgemm.GemmRowOffsets(og, wideN, g.ColRows, packed, w, pp, prows, pwide, wideN, epilogue, readsPastN: true);
         }
     }
 }

@@ -17,6 +17,23 @@ internal static unsafe class PaddedPlane
     public static void Copy(float* x, int h, int w, int top, int left, int sh, int sw, float* dst, int ph, int pw)
     {
         long phase = (long)ph * pw;
+        if (sh == 1 && sw == 1 && Avx512F.IsSupported)
+        {
+            // Row by row, in registers (short rows make library copies and clears mostly call overhead).
+            for (int pr = 0; pr < ph; pr++)
+            {
+                float* row = dst + (long)pr * pw;
+                if (pr < top || pr >= top + h)
+                {
+                    Fill(row, pw, null);
+                    continue;
+                }
+                Fill(row, left, null);
+                Fill(row + left, w, x + (long)(pr - top) * w);
+                Fill(row + left + w, pw - left - w, null);
+            }
+            return;
+        }
         if (sh == 1 && sw == 1)
         {
             new Span<float>(dst, top * pw).Clear();
@@ -50,6 +67,16 @@ internal static unsafe class PaddedPlane
                     Avx512F.PermuteVar16x32x2(lo, Evens, hi).Store(even + c / 2);
                     Avx512F.PermuteVar16x32x2(lo, odds, hi).Store(odd + c / 2);
                 }
+                if (c < w)
+                {
+                    // The last (fewer than 32) columns: masked loads and stores.
+                    int rest = w - c;
+                    var lo = Avx512F.MaskLoad(src + c, Lanes(rest), Vector512<float>.Zero);
+                    var hi = Avx512F.MaskLoad(src + c + 16, Lanes(rest - 16), Vector512<float>.Zero);
+                    Avx512F.MaskStore(even + c / 2, Lanes((rest + 1) / 2), Avx512F.PermuteVar16x32x2(lo, Evens, hi));
+                    Avx512F.MaskStore(odd + c / 2, Lanes(rest / 2), Avx512F.PermuteVar16x32x2(lo, odds, hi));
+                    c = w;
+                }
             }
             for (; c < w; c++)
             {
@@ -57,5 +84,19 @@ internal static unsafe class PaddedPlane
                 phaseRow[(pc % sw) * phase + pc / sw] = src[c];
             }
         }
+    }
+
+    // A mask of the first n lanes (none for n <= 0, all for n >= 16).
+    private static Vector512<float> Lanes(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+
+    // dst[0, n) = src[0, n), or zeros when src is null: whole vectors, then the last lanes masked (a mask only there:
+    // masked moves in the main loop cost several times a plain one).
+    private static void Fill(float* dst, int n, float* src)
+    {
+        int j = 0;
+        for (; j + 16 <= n; j += 16) (src == null ? Vector512<float>.Zero : Vector512.Load(src + j)).Store(dst + j);
+        if (j == n) return;
+        var mask = Lanes(n - j);
+        Avx512F.MaskStore(dst + j, mask, src == null ? Vector512<float>.Zero : Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero));
     }
 }

@@ -84,9 +84,10 @@ internal static unsafe partial class Sgemm
     private const int NC = 1024;  // columns per B panel: KC x NC floats (4 MB) shared by all row blocks
 
     // prepacked: A already packed by PackedA (a is then unused); epilogue: applied to each tile after its last K slice;
-    // bRows: row p of B starts at b + bRows[p] (B not transposed; ldb unused), see SgemmPrepacked.cs.
+    // bRows: row p of B starts at b + bRows[p] (B not transposed; ldb unused), see SgemmPrepacked.cs; bReadsPastN: those
+    // rows may be read a whole sliver wide at the right edge.
     private static void Run(SimdLevel level, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, float* prepacked, GemmEpilogue epilogue, long* bRows)
+        float* b, int ldb, float beta, float* c, int ldc, float* prepacked, GemmEpilogue epilogue, long* bRows, bool bReadsPastN = false)
     {
         int mr = RowsPerTile(level, m), nr = level == SimdLevel.Avx512 ? 32 : 16;
         // beta = 0: the first K slice stores into C instead of adding, so C is neither cleared nor read.
@@ -107,7 +108,7 @@ internal static unsafe partial class Sgemm
         float* panel = streamB ? null : SharedPanel(KC * (NC + nr));
         nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked, Rows = (nint)bRows;
         int mPadded = rowSlivers * mr;
-        bool finish = !epilogue.IsNone;
+        bool finish = !epilogue.IsNone, stagedTiles = epilogue.WritesElsewhere && kc == k && beta == 0;
         // Row-offset B on AVX-512: the micro-kernel reads B's rows where they are (no packing).
         bool directB = bRows != null && level == SimdLevel.Avx512;
         int nc = streamB ? n : NC;
@@ -119,47 +120,64 @@ internal static unsafe partial class Sgemm
             int colGroups = Math.Max(1, Math.Min(slivers, (2 * threads + rowBlocks - 1) / rowBlocks));
             int perGroup = (slivers + colGroups - 1) / colGroups;
             colGroups = (slivers + perGroup - 1) / perGroup;
-            for (int p0 = 0; p0 < k; p0 += kc)
+            // One task's share of one K slice: its rows (packed A block) times its columns' slivers.
+            void Slice(int task, int p0)
             {
                 int kb = Math.Min(kc, k - p0);
                 bool store = beta == 0 && p0 == 0, last = finish && p0 + kb == k;
-                const int SliversPerPackTask = 4;
-                if (!streamB && !directB)
-                    WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
+                int block = task / colGroups, g = task % colGroups;
+                int i0 = (int)((long)block * rowSlivers / rowBlocks) * mr;
+                int mb = Math.Min(m, (int)((long)(block + 1) * rowSlivers / rowBlocks) * mr) - i0;
+                float* buffer = Buffers.ForThread(blockFloats + kc * nr + 14 * 32), packedA = buffer;
+                if (Pre != 0) packedA = (float*)Pre + (long)p0 * mPadded + (long)i0 * kb;
+                else PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
+                int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
+                // Staged: the epilogue writes the result elsewhere and there is one K slice, so each tile goes through
+                // a small scratch tile in L1 rather than through C.
+                bool staged = stagedTiles;
+                float* tile = staged ? buffer + blockFloats + kc * nr : null;
+                int ldt = staged ? nr : ldc;
+                for (int jr = jStart; jr < jEnd; jr += nr)
+                {
+                    int cols = Math.Min(nr, nb - jr);
+                    // Direct reads take whole slivers; a narrower last sliver is packed (zero-padded) unless B's rows
+                    // may be read past n.
+                    bool direct = directB && (cols == nr || bReadsPastN);
+                    float* bp = direct ? (float*)B + j0 + jr : streamB || directB ? buffer + blockFloats : (float*)P + jr * kb;
+                    if (!direct && (streamB || directB)) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
+                    long* rowsAt = (long*)Rows + p0;
+                    for (int ir = 0; ir < mb; ir += mr)
                     {
-                        int s0 = t * SliversPerPackTask * nr, s1 = Math.Min(nb, s0 + SliversPerPackTask * nr);
-                        PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + s0, kb, s1 - s0, nr, (float*)P + s0 * kb);
-                    });
+                        float* cTile = staged ? tile : (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
+                        int rows = Math.Min(mr, mb - ir);
+                        if (direct && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldt, alpha, rows, cols, store);
+                        else if (direct) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldt, alpha, rows, cols, store);
+                        else if (mr == 14) Kernel14x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldt, alpha, rows, cols, store);
+                        else if (mr == 8) Kernel8x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldt, alpha, rows, cols, store);
+                        else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldt, alpha, rows, cols, store);
+                        if (last) epilogue.Apply(cTile, ldt, i0 + ir, j0 + jr, rows, cols);
+                    }
+                }
+            }
+            if (streamB || directB)
+            {
+                // No shared B panel: each task owns its block of C through all K slices (one parallel section).
                 WorkerPool.For(rowBlocks * colGroups, task =>
                 {
-                    int block = task / colGroups, g = task % colGroups;
-                    int i0 = (int)((long)block * rowSlivers / rowBlocks) * mr;
-                    int mb = Math.Min(m, (int)((long)(block + 1) * rowSlivers / rowBlocks) * mr) - i0;
-                    float* buffer = Buffers.ForThread(blockFloats + kc * nr), packedA = buffer;
-                    if (Pre != 0) packedA = (float*)Pre + (long)p0 * mPadded + (long)i0 * kb;
-                    else PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
-                    int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
-                    for (int jr = jStart; jr < jEnd; jr += nr)
-                    {
-                        int cols = Math.Min(nr, nb - jr);
-                        // Direct reads take whole slivers; a narrower last sliver is packed (zero-padded) as usual.
-                        bool direct = directB && cols == nr;
-                        float* bp = direct ? (float*)B + j0 + jr : streamB || directB ? buffer + blockFloats : (float*)P + jr * kb;
-                        if (!direct && (streamB || directB)) PackB(transB, (float*)B, ldb, (long*)Rows, p0, j0 + jr, kb, cols, nr, bp);
-                        long* rowsAt = (long*)Rows + p0;
-                        for (int ir = 0; ir < mb; ir += mr)
-                        {
-                            float* cTile = (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
-                            int rows = Math.Min(mr, mb - ir);
-                            if (direct && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
-                            else if (direct) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldc, alpha, rows, cols, store);
-                            else if (mr == 14) Kernel14x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldc, alpha, rows, cols, store);
-                            else if (mr == 8) Kernel8x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldc, alpha, rows, cols, store);
-                            else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldc, alpha, rows, cols, store);
-                            if (last) epilogue.Apply(cTile, ldc, i0 + ir, (long)(i0 + ir) * ldc + j0 + jr, rows, cols);
-                        }
-                    }
+                    for (int p0 = 0; p0 < k; p0 += kc) Slice(task, p0);
                 });
+                continue;
+            }
+            for (int p0 = 0; p0 < k; p0 += kc)
+            {
+                int kb = Math.Min(kc, k - p0), pk = p0;
+                const int SliversPerPackTask = 4;
+                WorkerPool.For((slivers + SliversPerPackTask - 1) / SliversPerPackTask, t =>
+                {
+                    int s0 = t * SliversPerPackTask * nr, s1 = Math.Min(nb, s0 + SliversPerPackTask * nr);
+                    PackB(transB, (float*)B, ldb, (long*)Rows, pk, j0 + s0, kb, s1 - s0, nr, (float*)P + s0 * kb);
+                });
+                WorkerPool.For(rowBlocks * colGroups, task => Slice(task, pk));
             }
         }
     }

@@ -5,58 +5,119 @@
 // unfused ops' in the same order: ((acc + bias) + residual) clamped, so results are bitwise those of the separate ops.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Fovea.Kernels.Cpu;
 
-/// <summary>What a GEMM does to each finished element of C: + bias[row], + residual[row, col], then clamp to [Min, Max].</summary>
+/// <summary>
+/// What a GEMM does to each finished element of C: + bias[row], + residual, then clamp to [Min, Max]; written back to C,
+/// or (<see cref="ToPlanes"/>) to the valid columns of a "wide" C's output planes.
+/// </summary>
 internal readonly unsafe struct GemmEpilogue
 {
-    private readonly nint _bias, _residual;
+    private readonly nint _bias, _residual, _output;
     private readonly float _min, _max;
+    private readonly int _wideWidth, _width, _plane;
+    private readonly bool _active;
 
     /// <param name="bias">One value per row of C, or null.</param>
-    /// <param name="residual">An array laid out like C (same leading dimension), or null.</param>
+    /// <param name="residual">An array laid out like the result (C, or the output planes of <see cref="ToPlanes"/>), or null.</param>
     public GemmEpilogue(float* bias, float* residual, float min = float.NegativeInfinity, float max = float.PositiveInfinity)
     {
         (_bias, _residual, _min, _max) = ((nint)bias, (nint)residual, min, max);
         _active = bias != null || residual != null || !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
     }
 
-    private readonly bool _active;
+    private GemmEpilogue(GemmEpilogue e, float* output, int wideWidth, int width, int plane)
+    {
+        this = e;
+        (_output, _wideWidth, _width, _plane, _active) = ((nint)output, wideWidth, width, plane, true);
+    }
+
+    /// <summary>
+    /// The same finish, written elsewhere: row r of C is an output plane whose rows lie <paramref name="wideWidth"/>
+    /// columns apart, the first <paramref name="width"/> of each valid (a convolution's "wide" output, ImplicitGemm.cs);
+    /// column q = oh * wideWidth + ow goes to <paramref name="output"/>[r * plane + oh * width + ow], the rest is dropped.
+    /// </summary>
+    public GemmEpilogue ToPlanes(float* output, int wideWidth, int width, int plane) => new(this, output, wideWidth, width, plane);
+
+    /// <summary>Whether the result goes to output planes (<see cref="ToPlanes"/>) rather than back to C.</summary>
+    public bool WritesElsewhere => _output != 0;
 
     /// <summary>True for an epilogue that changes nothing (and for default(GemmEpilogue)).</summary>
     public bool IsNone => !_active;
 
-    /// <summary>Finishes the rows x cols tile at c (row <paramref name="row0"/> of C, element <paramref name="at"/> of C).</summary>
-    public void Apply(float* c, int ldc, int row0, long at, int rows, int cols)
+    /// <summary>Finishes the rows x cols tile at c: row <paramref name="row0"/>, column <paramref name="col0"/> of C.</summary>
+    public void Apply(float* c, int ldc, int row0, int col0, int rows, int cols)
     {
-        float* bias = (float*)_bias, res = _residual == 0 ? null : (float*)_residual + at;
-        bool clampLow = !float.IsNegativeInfinity(_min), clampHigh = !float.IsPositiveInfinity(_max);
-        var lo = Vector512.Create(_min);
-        var hi = Vector512.Create(_max);
+        float* res = (float*)_residual;
         for (int i = 0; i < rows; i++)
         {
-            float* row = c + (long)i * ldc, r = res == null ? null : res + (long)i * ldc;
-            var b = Vector512.Create(bias == null ? 0f : bias[row0 + i]);
-            int j = 0;
-            for (; j + 16 <= cols; j += 16)
+            float* src = c + (long)i * ldc;
+            float bias = _bias == 0 ? 0f : ((float*)_bias)[row0 + i];
+            if (_output == 0)
             {
-                var v = Vector512.Load(row + j);
-                if (bias != null) v += b;
-                if (r != null) v += Vector512.Load(r + j);
-                if (clampLow) v = Vector512.Max(v, lo);
-                if (clampHigh) v = Vector512.Min(v, hi);
-                v.Store(row + j);
+                Finish(src, src, res == null ? null : res + (long)(row0 + i) * ldc + col0, bias, cols);
+                continue;
             }
-            for (; j < cols; j++)
+            long plane = (long)(row0 + i) * _plane;
+            float* dst = (float*)_output + plane, r = res == null ? null : res + plane;
+            for (int q = col0, end = col0 + cols; q < end;)
             {
-                float v = row[j];
-                if (bias != null) v += bias[row0 + i];
-                if (r != null) v += r[j];
+                int oh = q / _wideWidth, ow = q - oh * _wideWidth;
+                if (ow >= _width)
+                {
+                    q = (oh + 1) * _wideWidth;
+                    continue;
+                }
+                int n = Math.Min(_width - ow, end - q), at = oh * _width + ow;
+                Finish(src + (q - col0), dst + at, r == null ? null : r + at, bias, n);
+                q += n;
+            }
+        }
+    }
+
+    // dst[j] = clamp(src[j] + bias + res[j]) for j < n: on AVX-512 16 at a time, the last lanes masked (Vector512.Max
+    // and Min propagate NaN, as torch.clamp does).
+    private void Finish(float* src, float* dst, float* res, float bias, int n)
+    {
+        bool addBias = _bias != 0, clampLow = !float.IsNegativeInfinity(_min), clampHigh = !float.IsPositiveInfinity(_max);
+        if (!Avx512F.IsSupported)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float v = src[i];
+                if (addBias) v += bias;
+                if (res != null) v += res[i];
                 if (clampLow) v = float.IsNaN(v) ? v : Math.Max(v, _min);
                 if (clampHigh) v = float.IsNaN(v) ? v : Math.Min(v, _max);
-                row[j] = v;
+                dst[i] = v;
             }
+            return;
+        }
+        var b = Vector512.Create(bias);
+        var lo = Vector512.Create(_min);
+        var hi = Vector512.Create(_max);
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+        {
+            var v = Vector512.Load(src + j);
+            if (addBias) v += b;
+            if (res != null) v += Vector512.Load(res + j);
+            if (clampLow) v = Vector512.Max(v, lo);
+            if (clampHigh) v = Vector512.Min(v, hi);
+            v.Store(dst + j);
+        }
+        if (j < n)
+        {
+            // The last lanes masked (a mask only here: masked moves in the main loop cost several times a plain one).
+            var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - j)).AsSingle();
+            var v = Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero);
+            if (addBias) v += b;
+            if (res != null) v += Avx512F.MaskLoad(res + j, mask, Vector512<float>.Zero);
+            if (clampLow) v = Vector512.Max(v, lo);
+            if (clampHigh) v = Vector512.Min(v, hi);
+            Avx512F.MaskStore(dst + j, mask, v);
         }
     }
 }
@@ -119,15 +180,18 @@ internal static unsafe partial class Sgemm
     /// C (m x n) = A B where row p of B starts at <paramref name="b"/> + <paramref name="bRows"/>[p] with unit column
     /// stride: a stride-1 convolution's taps as shifted views of its zero-padded image (Convolution/ImplicitGemm.cs).
     /// A is <paramref name="packed"/> or, when that is null, the row-major <paramref name="a"/> (m x k). On AVX-512 the
-    /// micro-kernel reads B's full 32-column slivers where they are; only the narrower last one is packed.
+    /// micro-kernel reads B's full 32-column slivers where they are; the narrower last one is packed, unless
+    /// <paramref name="readsPastN"/> says every row of B may be read up to 32 floats past column n (finite values there
+    /// only reach C's columns past n, which are not stored).
     /// </summary>
-    internal static void GemmRowOffsets(int m, int n, int k, PackedA? packed, float* a, float* b, long* bRows, float* c, int ldc, GemmEpilogue epilogue)
+    internal static void GemmRowOffsets(int m, int n, int k, PackedA? packed, float* a, float* b, long* bRows, float* c, int ldc,
+        GemmEpilogue epilogue, bool readsPastN = false)
     {
         if (packed != null && (packed.M != m || packed.K != k || packed.Level != Level))
             throw new ArgumentException($"Sgemm: A was packed as {packed.M}x{packed.K} for {packed.Level}, the GEMM is {m}x{k} on {Level}.");
         if (Level == SimdLevel.Scalar) throw new InvalidOperationException("Sgemm: row-offset B needs the SIMD GEMM.");
         if (m == 0 || n == 0 || k == 0) return;
-        Run(Level, false, false, m, n, k, 1, a, k, b, 0, 0, c, ldc, packed == null ? null : packed.Data, epilogue, bRows);
+        Run(Level, false, false, m, n, k, 1, a, k, b, 0, 0, c, ldc, packed == null ? null : packed.Data, epilogue, bRows, readsPastN);
         GC.KeepAlive(packed);
     }
 
