@@ -135,6 +135,7 @@ internal static unsafe partial class Sgemm
                 // Staged: the epilogue writes the result elsewhere and there is one K slice, so each tile goes through
                 // a small scratch tile in L1 rather than through C.
                 bool staged = stagedTiles;
+                var e = epilogue;
                 float* tile = staged ? buffer + blockFloats + kc * nr : null;
                 int ldt = staged ? nr : ldc;
                 for (int jr = jStart; jr < jEnd; jr += nr)
@@ -150,12 +151,15 @@ internal static unsafe partial class Sgemm
                     {
                         float* cTile = staged ? tile : (float*)C + (long)(i0 + ir) * ldc + j0 + jr;
                         int rows = Math.Min(mr, mb - ir);
-                        if (direct && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldt, alpha, rows, cols, store);
-                        else if (direct) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldt, alpha, rows, cols, store);
-                        else if (mr == 14) Kernel14x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldt, alpha, rows, cols, store);
-                        else if (mr == 8) Kernel8x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldt, alpha, rows, cols, store);
+                        // The AVX-512 kernels finish a tile that stays in C themselves, before storing it.
+                        var ep = last && epilogue.InPlace && nr == 32 ? &e : null;
+                        int row0 = i0 + ir, col0 = j0 + jr;
+                        if (direct && mr == 14) Kernel14x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldt, alpha, rows, cols, store, ep, row0, col0);
+                        else if (direct) Kernel8x32<OffsetRows>(kb, packedA + ir * kb, bp, rowsAt, cTile, ldt, alpha, rows, cols, store, ep, row0, col0);
+                        else if (mr == 14) Kernel14x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldt, alpha, rows, cols, store, ep, row0, col0);
+                        else if (mr == 8) Kernel8x32<PackedRows>(kb, packedA + ir * kb, bp, null, cTile, ldt, alpha, rows, cols, store, ep, row0, col0);
                         else Kernel6x16(kb, packedA + ir * kb, bp, cTile, ldt, alpha, rows, cols, store);
-                        if (last) epilogue.Apply(cTile, ldt, i0 + ir, j0 + jr, rows, cols);
+                        if (last && ep == null) epilogue.Apply(cTile, ldt, row0, col0, rows, cols);
                     }
                 }
             }
@@ -226,7 +230,8 @@ internal static unsafe partial class Sgemm
     // bp: the packed sliver (PackedRows, advancing 32 floats a row) or B's column origin (OffsetRows: row p at
     // bp + offsets[p]).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel14x32<TB>(int kb, float* ap, float* bp, long* offsets, float* c, int ldc, float alpha, int rows, int cols, bool store)
+    private static void Kernel14x32<TB>(int kb, float* ap, float* bp, long* offsets, float* c, int ldc, float alpha, int rows, int cols, bool store,
+        GemmEpilogue* ep, int row0, int col0)
         where TB : struct, IBRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -257,6 +262,17 @@ internal static unsafe partial class Sgemm
             TB.Next(ref bp, ref offsets);
         }
         var va = Vector512.Create(alpha);
+        if (rows == 14 && cols == 32 && ep != null)
+        {
+            ep->Put(c, ldc, row0, col0, 0, c00, c01, va, store); ep->Put(c, ldc, row0, col0, 1, c10, c11, va, store);
+            ep->Put(c, ldc, row0, col0, 2, c20, c21, va, store); ep->Put(c, ldc, row0, col0, 3, c30, c31, va, store);
+            ep->Put(c, ldc, row0, col0, 4, c40, c41, va, store); ep->Put(c, ldc, row0, col0, 5, c50, c51, va, store);
+            ep->Put(c, ldc, row0, col0, 6, c60, c61, va, store); ep->Put(c, ldc, row0, col0, 7, c70, c71, va, store);
+            ep->Put(c, ldc, row0, col0, 8, c80, c81, va, store); ep->Put(c, ldc, row0, col0, 9, c90, c91, va, store);
+            ep->Put(c, ldc, row0, col0, 10, ca0, ca1, va, store); ep->Put(c, ldc, row0, col0, 11, cb0, cb1, va, store);
+            ep->Put(c, ldc, row0, col0, 12, cc0, cc1, va, store); ep->Put(c, ldc, row0, col0, 13, cd0, cd1, va, store);
+            return;
+        }
         if (rows == 14 && cols == 32)
         {
             Put(c, c00, c01, va, store); Put(c + ldc, c10, c11, va, store); Put(c + 2 * ldc, c20, c21, va, store);
@@ -274,6 +290,7 @@ internal static unsafe partial class Sgemm
         c90.Store(t + 288); c91.Store(t + 304); ca0.Store(t + 320); ca1.Store(t + 336); cb0.Store(t + 352); cb1.Store(t + 368);
         cc0.Store(t + 384); cc1.Store(t + 400); cd0.Store(t + 416); cd1.Store(t + 432);
         PutEdge(t, 32, c, ldc, alpha, rows, cols, store);
+        if (ep != null) ep->Apply(c, ldc, row0, col0, rows, cols);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -290,7 +307,8 @@ internal static unsafe partial class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32<TB>(int kb, float* ap, float* bp, long* offsets, float* c, int ldc, float alpha, int rows, int cols, bool store)
+    private static void Kernel8x32<TB>(int kb, float* ap, float* bp, long* offsets, float* c, int ldc, float alpha, int rows, int cols, bool store,
+        GemmEpilogue* ep, int row0, int col0)
         where TB : struct, IBRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -314,6 +332,14 @@ internal static unsafe partial class Sgemm
             TB.Next(ref bp, ref offsets);
         }
         var va = Vector512.Create(alpha);
+        if (rows == 8 && cols == 32 && ep != null)
+        {
+            ep->Put(c, ldc, row0, col0, 0, c00, c01, va, store); ep->Put(c, ldc, row0, col0, 1, c10, c11, va, store);
+            ep->Put(c, ldc, row0, col0, 2, c20, c21, va, store); ep->Put(c, ldc, row0, col0, 3, c30, c31, va, store);
+            ep->Put(c, ldc, row0, col0, 4, c40, c41, va, store); ep->Put(c, ldc, row0, col0, 5, c50, c51, va, store);
+            ep->Put(c, ldc, row0, col0, 6, c60, c61, va, store); ep->Put(c, ldc, row0, col0, 7, c70, c71, va, store);
+            return;
+        }
         if (rows == 8 && cols == 32)
         {
             Put(c, c00, c01, va, store); Put(c + ldc, c10, c11, va, store); Put(c + 2 * ldc, c20, c21, va, store);
@@ -326,6 +352,7 @@ internal static unsafe partial class Sgemm
         c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
         c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240);
         PutEdge(t, 32, c, ldc, alpha, rows, cols, store);
+        if (ep != null) ep->Apply(c, ldc, row0, col0, rows, cols);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -3,6 +3,7 @@
 // of C, a residual laid out like C, then a clamp: ReLU is [0, inf), ReLU6 [0, 6]) finishes each tile of C right after
 // its last K slice, while the tile is still in L1, instead of in separate passes over C. The arithmetic is the
 // unfused ops' in the same order: ((acc + bias) + residual) clamped, so results are bitwise those of the separate ops.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -43,6 +44,48 @@ internal readonly unsafe struct GemmEpilogue
 
     /// <summary>Whether the result goes to output planes (<see cref="ToPlanes"/>) rather than back to C.</summary>
     public bool WritesElsewhere => _output != 0;
+
+    /// <summary>Whether there is something to do and the result stays in C (a micro-kernel may then finish its tile in registers).</summary>
+    public bool InPlace => _active && _output == 0;
+
+    /// <summary>
+    /// Row <paramref name="i"/> of a 32-column tile at c (row <paramref name="row0"/>, column <paramref name="col0"/> of C)
+    /// from its accumulators: alpha * acc (+ C unless <paramref name="store"/>), then finished and stored; the same
+    /// operations, in the same order, as storing the tile and then <see cref="Apply"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put(float* c, int ldc, int row0, int col0, int i, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, bool store)
+    {
+        float* row = c + (long)i * ldc;
+        var v0 = store ? lo * alpha : Vector512.FusedMultiplyAdd(lo, alpha, Vector512.Load(row));
+        var v1 = store ? hi * alpha : Vector512.FusedMultiplyAdd(hi, alpha, Vector512.Load(row + 16));
+        if (_bias != 0)
+        {
+            var b = Vector512.Create(((float*)_bias)[row0 + i]);
+            v0 += b;
+            v1 += b;
+        }
+        if (_residual != 0)
+        {
+            float* r = (float*)_residual + (long)(row0 + i) * ldc + col0;
+            v0 += Vector512.Load(r);
+            v1 += Vector512.Load(r + 16);
+        }
+        if (!float.IsNegativeInfinity(_min))
+        {
+            var m = Vector512.Create(_min);
+            v0 = Vector512.Max(v0, m);
+            v1 = Vector512.Max(v1, m);
+        }
+        if (!float.IsPositiveInfinity(_max))
+        {
+            var m = Vector512.Create(_max);
+            v0 = Vector512.Min(v0, m);
+            v1 = Vector512.Min(v1, m);
+        }
+        v0.Store(row);
+        v1.Store(row + 16);
+    }
 
     /// <summary>True for an epilogue that changes nothing (and for default(GemmEpilogue)).</summary>
     public bool IsNone => !_active;
