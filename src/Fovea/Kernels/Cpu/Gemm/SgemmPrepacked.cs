@@ -93,6 +93,11 @@ internal readonly unsafe struct GemmEpilogue
     /// <summary>Finishes the rows x cols tile at c: row <paramref name="row0"/>, column <paramref name="col0"/> of C.</summary>
     public void Apply(float* c, int ldc, int row0, int col0, int rows, int cols)
     {
+        if (_output != 0 && Avx512F.IsSupported)
+        {
+            ApplyToPlanes(c, ldc, row0, col0, rows, cols);
+            return;
+        }
         float* res = (float*)_residual;
         for (int i = 0; i < rows; i++)
         {
@@ -116,6 +121,50 @@ internal readonly unsafe struct GemmEpilogue
                 int n = Math.Min(_width - ow, end - q), at = oh * _width + ow;
                 Finish(src + (q - col0), dst + at, r == null ? null : r + at, bias, n);
                 q += n;
+            }
+        }
+    }
+
+    private static readonly Vector512<int> LaneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+
+    // Apply for ToPlanes on AVX-512. The valid columns of a wide row are consecutive in the output plane (its rows follow
+    // each other), so each 16 columns of the tile are compressed to their valid lanes and stored at one place; which
+    // lanes and where depend only on the columns, so they are worked out once for all the tile's rows.
+    private void ApplyToPlanes(float* c, int ldc, int row0, int col0, int rows, int cols)
+    {
+        float* res = (float*)_residual, output = (float*)_output;
+        bool clampLow = !float.IsNegativeInfinity(_min), clampHigh = !float.IsPositiveInfinity(_max);
+        var lo = Vector512.Create(_min);
+        var hi = Vector512.Create(_max);
+        for (int j = 0; j < cols; j += 16)
+        {
+            int q = col0 + j, n = Math.Min(16, cols - j);
+            int oh = q / _wideWidth, ow = q - oh * _wideWidth, at = oh * _width + Math.Min(ow, _width);
+            int bits = 0, count = 0;
+            for (int l = 0; l < n; l++)
+            {
+                if (ow < _width)
+                {
+                    bits |= 1 << l;
+                    count++;
+                }
+                if (++ow == _wideWidth) ow = 0;
+            }
+            if (count == 0) continue;
+            var keep = Vector512.Equals(Vector512.Create(bits) & LaneBits, LaneBits).AsSingle();
+            var first = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+            var loaded = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+            for (int i = 0; i < rows; i++)
+            {
+                float* src = c + (long)i * ldc + j;
+                var v = n == 16 ? Vector512.Load(src) : Avx512F.MaskLoad(src, loaded, Vector512<float>.Zero);
+                v = Avx512F.Compress(Vector512<float>.Zero, keep, v);
+                long to = (long)(row0 + i) * _plane + at;
+                if (_bias != 0) v += Vector512.Create(((float*)_bias)[row0 + i]);
+                if (res != null) v += Avx512F.MaskLoad(res + to, first, Vector512<float>.Zero);
+                if (clampLow) v = Vector512.Max(v, lo);
+                if (clampHigh) v = Vector512.Min(v, hi);
+                Avx512F.MaskStore(output + to, first, v);
             }
         }
     }
