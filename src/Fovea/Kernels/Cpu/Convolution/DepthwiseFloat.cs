@@ -23,89 +23,179 @@ internal static unsafe class DepthwiseFloat
 
     /// <summary>
     /// One output plane: y = clamp(bias + sum over taps of w[tap] * (shifted input plane), min, max). With 512-bit
-    /// vectors and stride 1 or 2 the plane is first copied into a zero-padded scratch plane, so that every output column
-    /// reads inside it: 16 output columns at a time then sum all taps in a register and are stored once, clamped. Other
-    /// strides (and machines without AVX-512) go tap by tap over each row, skipping the taps that fall outside.
-    /// Either way an output is bias then one FMA per tap in (ki, kj) order (padding adds w * 0).
+    /// vectors and stride 1 or 2, 16 output columns at a time sum all taps in a register and are stored once, clamped,
+    /// eight output rows at once (independent sums hide the FMA latency). Taps read the input in place: rows above or
+    /// below the image read a row of zeros, and the columns left and right of it are masked out of the loads (in the
+    /// first and last 16 columns only). Other strides (and machines without AVX-512) go tap by tap over each row,
+    /// skipping the taps that fall outside. Either way an output is bias then one FMA per tap in (ki, kj) order
+    /// (padding adds w * 0).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void Forward(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g,
         float min = float.NegativeInfinity, float max = float.PositiveInfinity)
     {
         int sw = g.Stride.W;
-        if (!Vector512.IsHardwareAccelerated || !(sw == 1 || (sw == 2 && Avx512F.IsSupported)) || g.Taps > 64)
+        if (!Avx512F.IsSupported || !(sw == 1 || sw == 2) || g.Taps > 64 || g.OH * g.KH > 4096)
         {
             ForwardByTaps(x, xPlane, w, wBase, y, yPlane, bias, g, min, max);
             return;
         }
-        int chunks = (g.OW + 15) / 16, ph = g.H + g.Pad.Top + g.Pad.Bottom;
-        int pw = Math.Max(g.W + g.Pad.Left + g.Pad.Right, chunks * 16 * sw + (g.KW - 1) * g.Dilation.W + 16);
-        // The padded plane, then a 16-float tail.
-        int floats = ph * pw + 16;
-        var padded = _padded is { } b && b.Length >= floats ? b : _padded = GC.AllocateUninitializedArray<float>(floats);
+        // The zero row: as wide as any 16-column load of a padding row reaches (32 inputs per load at stride 2).
+        int reach = g.Pad.Left + 32 * sw + (g.KW - 1) * g.Dilation.W + g.OW * sw;
+        var zeros = _zeros is { } z && z.Length >= reach + 2 * g.Pad.Left + 64 ? z : _zeros = new float[reach + 2 * g.Pad.Left + 64];
         var taps = stackalloc float[g.Taps];
         for (int t = 0; t < g.Taps; t++) taps[t] = w[wBase + t];
-        var vmin = Vector512.Create(min);
-        var vmax = Vector512.Create(max);
-        bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
-        fixed (float* px = x, pp = padded, py = y)
+        var rows = stackalloc float*[g.OH * g.KH];
+        int chunks = (g.OW + 15) / 16;
+        fixed (float* px = x, py = y, pz = zeros)
         {
-            PaddedPlane.Copy(px + xPlane, g.H, g.W, g.Pad.Top, g.Pad.Left, 1, 1, pp, ph, pw);
-            float* tail = pp + ph * pw;   // the last chunk of a row when OW is not a multiple of 16
-            // Blocks of four (row, 16-column chunk) pairs: four independent sums hide the FMA latency.
-            int pieces = g.OH * chunks;
-            var at = stackalloc float*[4];
-            var to = stackalloc float*[4];
-            var width = stackalloc int[4];
-            for (int i0 = 0; i0 < pieces; i0 += 4)
-            {
-                int count = Math.Min(4, pieces - i0);
-                for (int u = 0; u < 4; u++)
-                {
-                    int i = i0 + Math.Min(u, count - 1), oh = i / chunks, c = i % chunks;
-                    at[u] = pp + oh * g.Stride.H * pw + c * 16 * sw;
-                    to[u] = py + yPlane + oh * g.OW + c * 16;
-                    width[u] = Math.Min(16, g.OW - c * 16);
-                }
-                Vector512<float> a0 = Vector512.Create(bias), a1 = a0, a2 = a0, a3 = a0;
+            // rows[oh * KH + ki]: input row oh * stride - top + ki * dilation, or the zero row; column 0 of the image
+            // is at the pointer (the zero row has room on its left for the padding columns).
+            float* zero = pz + g.Pad.Left + 16;
+            for (int oh = 0; oh < g.OH; oh++)
                 for (int ki = 0; ki < g.KH; ki++)
-                    for (int kj = 0; kj < g.KW; kj++)
+                {
+                    int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                    rows[oh * g.KH + ki] = (uint)ih < (uint)g.H ? px + xPlane + (long)ih * g.W : zero;
+                }
+            // Per 16-column chunk and tap column: the loads' masks (input columns inside the image) and first column;
+            // a chunk whose loads all fall inside the image needs no masks.
+            var masks = stackalloc Vector512<float>[chunks * 2 * g.KW];
+            var start = stackalloc int[chunks * g.KW];
+            var inside = stackalloc bool[chunks];
+            for (int c = 0; c < chunks; c++)
+            {
+                int first = c * 16 * sw - g.Pad.Left, last = first + (sw == 1 ? 15 : 31) + (g.KW - 1) * g.Dilation.W;
+                inside[c] = first >= 0 && last < g.W;
+                for (int kj = 0; kj < g.KW; kj++)
+                {
+                    int col = first + kj * g.Dilation.W;
+                    start[c * g.KW + kj] = col;
+                    var lanes = Vector512<int>.Indices + Vector512.Create(col);
+                    masks[(c * g.KW + kj) * 2] = InImage(lanes, g.W);
+                    masks[(c * g.KW + kj) * 2 + 1] = InImage(lanes + Vector512.Create(16), g.W);
+                }
+            }
+            // Row groups outside, chunks inside: the input is read in order.
+            var job = new PlaneJob(rows, taps, masks, start, py + yPlane, bias, min, max, g);
+            for (int oh0 = 0; oh0 < g.OH; oh0 += 8)
+                for (int c = 0; c < chunks; c++)
+                {
+                    if (sw == 1 && inside[c]) job.Rows<Inside, Stride1>(c, oh0);
+                    else if (sw == 1) job.Rows<Edge, Stride1>(c, oh0);
+                    else if (inside[c]) job.Rows<Inside, Stride2>(c, oh0);
+                    else job.Rows<Edge, Stride2>(c, oh0);
+                }
+        }
+    }
+
+    // Lanes whose input column lies in [0, w).
+    private static Vector512<float> InImage(Vector512<int> cols, int w) =>
+        (Vector512.GreaterThanOrEqual(cols, Vector512<int>.Zero) & Vector512.LessThan(cols, Vector512.Create(w))).AsSingle();
+
+    [ThreadStatic] private static float[]? _zeros;
+
+    // Whether a chunk's loads must mask out columns outside the image.
+    private interface IColumns
+    {
+        static abstract bool Masked { get; }
+    }
+
+    private struct Inside : IColumns
+    {
+        public static bool Masked => false;
+    }
+
+    private struct Edge : IColumns
+    {
+        public static bool Masked => true;
+    }
+
+    // The column stride of the outputs' inputs.
+    private interface IStride
+    {
+        static abstract bool Two { get; }
+    }
+
+    private struct Stride1 : IStride
+    {
+        public static bool Two => false;
+    }
+
+    private struct Stride2 : IStride
+    {
+        public static bool Two => true;
+    }
+
+    private readonly unsafe struct PlaneJob(float** rows, float* taps, Vector512<float>* masks, int* start, float* y, float bias, float min, float max,
+        ConvGeometry g)
+    {
+        // Output columns [16c, 16c + 16) of rows oh0 .. oh0 + 7.
+        public void Rows<TC, TS>(int c, int oh0) where TC : struct, IColumns where TS : struct, IStride
+        {
+            int kh = g.KH, kw = g.KW, ow0 = c * 16, width = Math.Min(16, g.OW - ow0);
+            bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
+            var vmin = Vector512.Create(min);
+            var vmax = Vector512.Create(max);
+            var store = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+            Vector512<float>* chunkMasks = masks + c * kw * 2;
+            int* chunkStart = start + c * kw;
+            {
+                int count = Math.Min(8, g.OH - oh0), lastRow = g.OH - 1;
+                // Rows past the last are computed again from the last one and not stored.
+                float** r0 = rows + oh0 * kh, r1 = rows + Math.Min(oh0 + 1, lastRow) * kh, r2 = rows + Math.Min(oh0 + 2, lastRow) * kh,
+                    r3 = rows + Math.Min(oh0 + 3, lastRow) * kh, r4 = rows + Math.Min(oh0 + 4, lastRow) * kh,
+                    r5 = rows + Math.Min(oh0 + 5, lastRow) * kh, r6 = rows + Math.Min(oh0 + 6, lastRow) * kh,
+                    r7 = rows + Math.Min(oh0 + 7, lastRow) * kh;
+                Vector512<float> a0 = Vector512.Create(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                for (int ki = 0; ki < kh; ki++)
+                    for (int kj = 0; kj < kw; kj++)
                     {
-                        int off = ki * g.Dilation.H * pw + kj * g.Dilation.W;
-                        var wv = Vector512.Create(taps[ki * g.KW + kj]);
-                        a0 = Vector512.FusedMultiplyAdd(wv, Row(at[0] + off, sw), a0);
-                        a1 = Vector512.FusedMultiplyAdd(wv, Row(at[1] + off, sw), a1);
-                        a2 = Vector512.FusedMultiplyAdd(wv, Row(at[2] + off, sw), a2);
-                        a3 = Vector512.FusedMultiplyAdd(wv, Row(at[3] + off, sw), a3);
+                        var wv = Vector512.Create(taps[ki * kw + kj]);
+                        int at = chunkStart[kj];
+                        Vector512<float> m0 = chunkMasks[2 * kj], m1 = chunkMasks[2 * kj + 1];
+                        a0 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r0[ki] + at, m0, m1), a0);
+                        a1 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r1[ki] + at, m0, m1), a1);
+                        a2 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r2[ki] + at, m0, m1), a2);
+                        a3 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r3[ki] + at, m0, m1), a3);
+                        a4 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r4[ki] + at, m0, m1), a4);
+                        a5 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r5[ki] + at, m0, m1), a5);
+                        a6 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r6[ki] + at, m0, m1), a6);
+                        a7 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r7[ki] + at, m0, m1), a7);
                     }
-                Put(a0, to[0], width[0], tail, clamp, vmin, vmax);
-                if (count > 1) Put(a1, to[1], width[1], tail, clamp, vmin, vmax);
-                if (count > 2) Put(a2, to[2], width[2], tail, clamp, vmin, vmax);
-                if (count > 3) Put(a3, to[3], width[3], tail, clamp, vmin, vmax);
+                float* dst = y + (long)oh0 * g.OW + ow0;
+                Put(a0, dst, width, store, clamp, vmin, vmax);
+                if (count > 1) Put(a1, dst + g.OW, width, store, clamp, vmin, vmax);
+                if (count > 2) Put(a2, dst + 2 * g.OW, width, store, clamp, vmin, vmax);
+                if (count > 3) Put(a3, dst + 3 * g.OW, width, store, clamp, vmin, vmax);
+                if (count > 4) Put(a4, dst + 4 * g.OW, width, store, clamp, vmin, vmax);
+                if (count > 5) Put(a5, dst + 5 * g.OW, width, store, clamp, vmin, vmax);
+                if (count > 6) Put(a6, dst + 6 * g.OW, width, store, clamp, vmin, vmax);
+                if (count > 7) Put(a7, dst + 7 * g.OW, width, store, clamp, vmin, vmax);
             }
         }
+
     }
 
-    // 16 consecutive outputs' inputs for one tap: 16 floats, or the even ones of 32 for stride 2.
+    // 16 consecutive outputs' inputs for one tap: 16 floats, or the even ones of 32 for stride 2; masked at the edges.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Row(float* p, int stride) =>
-        stride == 1 ? Vector512.Load(p) : Avx512F.PermuteVar16x32x2(Vector512.Load(p), PaddedPlane.Evens, Vector512.Load(p + 16));
+    private static Vector512<float> Load<TC, TS>(float* p, Vector512<float> m0, Vector512<float> m1) where TC : struct, IColumns where TS : struct, IStride
+    {
+        var lo = TC.Masked ? Avx512F.MaskLoad(p, m0, Vector512<float>.Zero) : Vector512.Load(p);
+        if (!TS.Two) return lo;
+        var hi = TC.Masked ? Avx512F.MaskLoad(p + 16, m1, Vector512<float>.Zero) : Vector512.Load(p + 16);
+        // The even lanes of lo:hi (a constant here rather than PaddedPlane.Evens, whose static read the JIT may not fold).
+        return Avx512F.PermuteVar16x32x2(lo, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi);
+    }
 
-    // Stores the first `width` lanes of acc (clamped), through `tail` when fewer than 16.
+    // Stores the first `width` lanes of acc (clamped).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(Vector512<float> acc, float* dst, int width, float* tail, bool clamp, Vector512<float> vmin, Vector512<float> vmax)
+    private static void Put(Vector512<float> acc, float* dst, int width, Vector512<float> mask, bool clamp, Vector512<float> vmin, Vector512<float> vmax)
     {
         if (clamp) acc = Vector512.Min(Vector512.Max(acc, vmin), vmax);   // NaN propagates, as torch.clamp
-        if (width == 16)
-        {
-            acc.Store(dst);
-            return;
-        }
-        acc.Store(tail);
-        new ReadOnlySpan<float>(tail, width).CopyTo(new Span<float>(dst, width));
+        if (width == 16) acc.Store(dst);
+        else Avx512F.MaskStore(dst, mask, acc);
     }
-
-    [ThreadStatic] private static float[]? _padded;
 
     // The tap-by-tap form: for each row, y = bias, then y += w * x over the columns each tap sees inside the image.
     private static void ForwardByTaps(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g, float min, float max)

@@ -1,5 +1,5 @@
-// Zero-padded copies of image planes, the layout the convolution kernels read without bounds checks: implicit GEMM
-// (ImplicitGemm.cs, split into stride phase planes when strided) and the depthwise register path (DepthwiseFloat.cs).
+// Zero-padded copies of image planes, the layout the implicit GEMM reads without bounds checks (ImplicitGemm.cs; split
+// into stride phase planes when strided).
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
