@@ -70,12 +70,14 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
                 var epilogue = new GemmEpilogue(pb == null ? null : pb + bo + gi * og, pr == null ? null : pr + ro + yPlanes, min, max);
                 if (g.IsPointwise)
                 {
-                    // The image is B as it is: channel c's plane is row c (read in place by the micro-kernel).
+                    // The image is B as it is: channel c's plane is row c (read in place by the micro-kernel). Its last
+                    // sliver is read in place too when the storage goes on for a sliver's width past the last plane.
                     var offsets = Scratch<long>.Get(cg);
                     for (int c = 0; c < cg; c++) offsets[c] = (long)c * g.InPlane;
+                    bool readsPastN = xGroup + (long)cg * g.InPlane + 32 <= x.Length;
                     fixed (float* px = x, py = y)
                     fixed (long* po = offsets)
-                        Sgemm.GemmRowOffsets(og, ohw, cg, packed[gi], null, px + xGroup, po, py + yo + yPlanes, ohw, epilogue);
+                        Sgemm.GemmRowOffsets(og, ohw, cg, packed[gi], null, px + xGroup, po, py + yo + yPlanes, ohw, epilogue, readsPastN);
                     return;
                 }
                 var buf = Scratch<float>.Get(g.ColRows * ohw);
