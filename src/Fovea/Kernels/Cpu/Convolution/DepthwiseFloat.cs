@@ -140,41 +140,38 @@ internal static unsafe class DepthwiseFloat
             var store = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
             Vector512<float>* chunkMasks = masks + c * kw * 2;
             int* chunkStart = start + c * kw;
-            {
-                int count = Math.Min(8, g.OH - oh0), lastRow = g.OH - 1;
-                // Rows past the last are computed again from the last one and not stored.
-                float** r0 = rows + oh0 * kh, r1 = rows + Math.Min(oh0 + 1, lastRow) * kh, r2 = rows + Math.Min(oh0 + 2, lastRow) * kh,
-                    r3 = rows + Math.Min(oh0 + 3, lastRow) * kh, r4 = rows + Math.Min(oh0 + 4, lastRow) * kh,
-                    r5 = rows + Math.Min(oh0 + 5, lastRow) * kh, r6 = rows + Math.Min(oh0 + 6, lastRow) * kh,
-                    r7 = rows + Math.Min(oh0 + 7, lastRow) * kh;
-                Vector512<float> a0 = Vector512.Create(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                for (int ki = 0; ki < kh; ki++)
-                    for (int kj = 0; kj < kw; kj++)
-                    {
-                        var wv = Vector512.Create(taps[ki * kw + kj]);
-                        int at = chunkStart[kj];
-                        Vector512<float> m0 = chunkMasks[2 * kj], m1 = chunkMasks[2 * kj + 1];
-                        a0 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r0[ki] + at, m0, m1), a0);
-                        a1 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r1[ki] + at, m0, m1), a1);
-                        a2 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r2[ki] + at, m0, m1), a2);
-                        a3 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r3[ki] + at, m0, m1), a3);
-                        a4 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r4[ki] + at, m0, m1), a4);
-                        a5 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r5[ki] + at, m0, m1), a5);
-                        a6 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r6[ki] + at, m0, m1), a6);
-                        a7 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r7[ki] + at, m0, m1), a7);
-                    }
-                float* dst = y + (long)oh0 * g.OW + ow0;
-                Put(a0, dst, width, store, clamp, vmin, vmax);
-                if (count > 1) Put(a1, dst + g.OW, width, store, clamp, vmin, vmax);
-                if (count > 2) Put(a2, dst + 2 * g.OW, width, store, clamp, vmin, vmax);
-                if (count > 3) Put(a3, dst + 3 * g.OW, width, store, clamp, vmin, vmax);
-                if (count > 4) Put(a4, dst + 4 * g.OW, width, store, clamp, vmin, vmax);
-                if (count > 5) Put(a5, dst + 5 * g.OW, width, store, clamp, vmin, vmax);
-                if (count > 6) Put(a6, dst + 6 * g.OW, width, store, clamp, vmin, vmax);
-                if (count > 7) Put(a7, dst + 7 * g.OW, width, store, clamp, vmin, vmax);
-            }
+            int count = Math.Min(8, g.OH - oh0), lastRow = g.OH - 1;
+            // Rows past the last are computed again from the last one and not stored.
+            float** r0 = rows + oh0 * kh, r1 = rows + Math.Min(oh0 + 1, lastRow) * kh, r2 = rows + Math.Min(oh0 + 2, lastRow) * kh,
+                r3 = rows + Math.Min(oh0 + 3, lastRow) * kh, r4 = rows + Math.Min(oh0 + 4, lastRow) * kh,
+                r5 = rows + Math.Min(oh0 + 5, lastRow) * kh, r6 = rows + Math.Min(oh0 + 6, lastRow) * kh,
+                r7 = rows + Math.Min(oh0 + 7, lastRow) * kh;
+            Vector512<float> a0 = Vector512.Create(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int ki = 0; ki < kh; ki++)
+                for (int kj = 0; kj < kw; kj++)
+                {
+                    var wv = Vector512.Create(taps[ki * kw + kj]);
+                    int at = chunkStart[kj];
+                    Vector512<float> m0 = chunkMasks[2 * kj], m1 = chunkMasks[2 * kj + 1];
+                    a0 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r0[ki] + at, m0, m1), a0);
+                    a1 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r1[ki] + at, m0, m1), a1);
+                    a2 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r2[ki] + at, m0, m1), a2);
+                    a3 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r3[ki] + at, m0, m1), a3);
+                    a4 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r4[ki] + at, m0, m1), a4);
+                    a5 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r5[ki] + at, m0, m1), a5);
+                    a6 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r6[ki] + at, m0, m1), a6);
+                    a7 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r7[ki] + at, m0, m1), a7);
+                }
+            float* dst = y + (long)oh0 * g.OW + ow0;
+            Put(a0, dst, width, store, clamp, vmin, vmax);
+            if (count > 1) Put(a1, dst + g.OW, width, store, clamp, vmin, vmax);
+            if (count > 2) Put(a2, dst + 2 * g.OW, width, store, clamp, vmin, vmax);
+            if (count > 3) Put(a3, dst + 3 * g.OW, width, store, clamp, vmin, vmax);
+            if (count > 4) Put(a4, dst + 4 * g.OW, width, store, clamp, vmin, vmax);
+            if (count > 5) Put(a5, dst + 5 * g.OW, width, store, clamp, vmin, vmax);
+            if (count > 6) Put(a6, dst + 6 * g.OW, width, store, clamp, vmin, vmax);
+            if (count > 7) Put(a7, dst + 7 * g.OW, width, store, clamp, vmin, vmax);
         }
-
     }
 
     // 16 consecutive outputs' inputs for one tap: 16 floats, or the even ones of 32 for stride 2; masked at the edges.
