@@ -34,11 +34,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             // The clamp is applied to each output row as it is finished.
             float[] w = wt.RawArray<float>();
             int wo = wt.Offset;
-            WorkerPool.For(g.N * g.O, t =>
-            {
-                int o = t % g.O;
-                DepthwiseFloat.Forward(x, xo + t / g.O * chw + o / g.OPerGroup * g.InPlane, w, wo + o * g.Taps, y, yo + t * ohw, bias?[bo + o] ?? 0, g, min, max);
-            });
+            DepthwiseFloat.ForwardAll(x, xo, w, wo, bias, bo, y, yo, g, min, max);
             return;
         }
         var packed = IsDepthwise(g) || ImagesPerTask(g) > 1 ? null : pack.For(wt, g);
@@ -150,13 +146,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         {
             if (typeof(T) == typeof(float) && DepthwiseFloat.Handles(g))
             {
-                float[] xf = (float[])(object)x, wf = (float[])(object)w, yf = (float[])(object)y;
-                float[]? bf = (float[]?)(object?)bias;
-                WorkerPool.For(g.N * g.O, t =>
-                {
-                    int o = t % g.O;
-                    DepthwiseFloat.Forward(xf, xo + t / g.O * chw + o / g.OPerGroup * g.InPlane, wf, wo + o * g.Taps, yf, yo + t * ohw, bf?[bo + o] ?? 0, g);
-                });
+                DepthwiseFloat.ForwardAll((float[])(object)x, xo, (float[])(object)w, wo, (float[]?)(object?)bias, bo, (float[])(object)y, yo, g);
             }
             else WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
             return;

@@ -5,6 +5,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;
 
@@ -22,71 +23,91 @@ internal static unsafe class DepthwiseFloat
     }
 
     /// <summary>
-    /// One output plane: y = clamp(bias + sum over taps of w[tap] * (shifted input plane), min, max). With 512-bit
-    /// vectors and stride 1 or 2, 16 output columns at a time sum all taps in a register and are stored once, clamped,
-    /// eight output rows at once (independent sums hide the FMA latency). Taps read the input in place: rows above or
-    /// below the image read a row of zeros, and the columns left and right of it are masked out of the loads (in the
-    /// first and last 16 columns only). Other strides (and machines without AVX-512) go tap by tap over each row,
-    /// skipping the taps that fall outside. Either way an output is bias then one FMA per tap in (ki, kj) order
-    /// (padding adds w * 0).
+    /// Output planes t0 .. t1 - 1 of a depthwise convolution (plane t: image t / O, channel t % O), each
+    /// y = clamp(bias + sum over taps of w[tap] * (shifted input plane), min, max). With 512-bit vectors and stride 1
+    /// or 2, 16 output columns at a time sum all taps in a register and are stored once, clamped, eight output rows at
+    /// once (independent sums hide the FMA latency). Taps read the input in place: rows above or below the image read
+    /// a row of zeros, and the columns left and right of it are masked out of the loads (in the first and last 16
+    /// columns only); what depends only on the shapes is worked out once for the run of planes. Other strides (and
+    /// machines without AVX-512) go tap by tap over each row, skipping the taps that fall outside. Either way an output
+    /// is bias then one FMA per tap in (ki, kj) order (padding adds w * 0).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    public static void Forward(float[] x, int xPlane, float[] w, int wBase, float[] y, int yPlane, float bias, ConvGeometry g,
+    public static void Forward(float[] x, int xo, float[] w, int wo, float[]? bias, int bo, float[] y, int yo, ConvGeometry g, int t0, int t1,
         float min = float.NegativeInfinity, float max = float.PositiveInfinity)
     {
-        int sw = g.Stride.W;
+        int sw = g.Stride.W, chw = g.C * g.InPlane, ohw = g.OutPlane;
         if (!Avx512F.IsSupported || !(sw == 1 || sw == 2) || g.Taps > 64 || g.OH * g.KH > 4096)
         {
-            ForwardByTaps(x, xPlane, w, wBase, y, yPlane, bias, g, min, max);
+            for (int t = t0; t < t1; t++)
+            {
+                int o = t % g.O;
+                ForwardByTaps(x, xo + t / g.O * chw + o / g.OPerGroup * g.InPlane, w, wo + o * g.Taps, y, yo + t * ohw, bias?[bo + o] ?? 0, g, min, max);
+            }
             return;
         }
         // The zero row: as wide as any 16-column load of a padding row reaches (32 inputs per load at stride 2).
         int reach = g.Pad.Left + 32 * sw + (g.KW - 1) * g.Dilation.W + g.OW * sw;
         var zeros = _zeros is { } z && z.Length >= reach + 2 * g.Pad.Left + 64 ? z : _zeros = new float[reach + 2 * g.Pad.Left + 64];
         var taps = stackalloc float[g.Taps];
-        for (int t = 0; t < g.Taps; t++) taps[t] = w[wBase + t];
         var rows = stackalloc float*[g.OH * g.KH];
+        // Input row of (oh, ki) in the plane, or -1 for the zero row.
+        var inputRow = stackalloc int[g.OH * g.KH];
+        for (int oh = 0; oh < g.OH; oh++)
+            for (int ki = 0; ki < g.KH; ki++)
+            {
+                int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
+                inputRow[oh * g.KH + ki] = (uint)ih < (uint)g.H ? ih : -1;
+            }
+        // Per 16-column chunk and tap column: the loads' masks (input columns inside the image) and first column;
+        // a chunk whose loads all fall inside the image needs no masks.
         int chunks = (g.OW + 15) / 16;
+        var masks = stackalloc Vector512<float>[chunks * 2 * g.KW];
+        var start = stackalloc int[chunks * g.KW];
+        var inside = stackalloc bool[chunks];
+        for (int c = 0; c < chunks; c++)
+        {
+            int first = c * 16 * sw - g.Pad.Left, last = first + (sw == 1 ? 15 : 31) + (g.KW - 1) * g.Dilation.W;
+            inside[c] = first >= 0 && last < g.W;
+            for (int kj = 0; kj < g.KW; kj++)
+            {
+                int col = first + kj * g.Dilation.W;
+                start[c * g.KW + kj] = col;
+                var lanes = Vector512<int>.Indices + Vector512.Create(col);
+                masks[(c * g.KW + kj) * 2] = InImage(lanes, g.W);
+                masks[(c * g.KW + kj) * 2 + 1] = InImage(lanes + Vector512.Create(16), g.W);
+            }
+        }
         fixed (float* px = x, py = y, pz = zeros)
         {
-            // rows[oh * KH + ki]: input row oh * stride - top + ki * dilation, or the zero row; column 0 of the image
-            // is at the pointer (the zero row has room on its left for the padding columns).
+            // The zero row has room on its left for the padding columns.
             float* zero = pz + g.Pad.Left + 16;
-            for (int oh = 0; oh < g.OH; oh++)
-                for (int ki = 0; ki < g.KH; ki++)
-                {
-                    int ih = oh * g.Stride.H - g.Pad.Top + ki * g.Dilation.H;
-                    rows[oh * g.KH + ki] = (uint)ih < (uint)g.H ? px + xPlane + (long)ih * g.W : zero;
-                }
-            // Per 16-column chunk and tap column: the loads' masks (input columns inside the image) and first column;
-            // a chunk whose loads all fall inside the image needs no masks.
-            var masks = stackalloc Vector512<float>[chunks * 2 * g.KW];
-            var start = stackalloc int[chunks * g.KW];
-            var inside = stackalloc bool[chunks];
-            for (int c = 0; c < chunks; c++)
+            for (int t = t0; t < t1; t++)
             {
-                int first = c * 16 * sw - g.Pad.Left, last = first + (sw == 1 ? 15 : 31) + (g.KW - 1) * g.Dilation.W;
-                inside[c] = first >= 0 && last < g.W;
-                for (int kj = 0; kj < g.KW; kj++)
-                {
-                    int col = first + kj * g.Dilation.W;
-                    start[c * g.KW + kj] = col;
-                    var lanes = Vector512<int>.Indices + Vector512.Create(col);
-                    masks[(c * g.KW + kj) * 2] = InImage(lanes, g.W);
-                    masks[(c * g.KW + kj) * 2 + 1] = InImage(lanes + Vector512.Create(16), g.W);
-                }
+                int o = t % g.O;
+                float* plane = px + xo + (long)(t / g.O) * chw + (long)(o / g.OPerGroup) * g.InPlane;
+                for (int j = 0; j < g.OH * g.KH; j++) rows[j] = inputRow[j] < 0 ? zero : plane + (long)inputRow[j] * g.W;
+                for (int k = 0; k < g.Taps; k++) taps[k] = w[wo + o * g.Taps + k];
+                // Row groups outside, chunks inside: the input is read in order.
+                var job = new PlaneJob(rows, taps, masks, start, py + yo + (long)t * ohw, bias?[bo + o] ?? 0, min, max, g);
+                for (int oh0 = 0; oh0 < g.OH; oh0 += 8)
+                    for (int c = 0; c < chunks; c++)
+                    {
+                        if (sw == 1 && inside[c]) job.Rows<Inside, Stride1>(c, oh0);
+                        else if (sw == 1) job.Rows<Edge, Stride1>(c, oh0);
+                        else if (inside[c]) job.Rows<Inside, Stride2>(c, oh0);
+                        else job.Rows<Edge, Stride2>(c, oh0);
+                    }
             }
-            // Row groups outside, chunks inside: the input is read in order.
-            var job = new PlaneJob(rows, taps, masks, start, py + yPlane, bias, min, max, g);
-            for (int oh0 = 0; oh0 < g.OH; oh0 += 8)
-                for (int c = 0; c < chunks; c++)
-                {
-                    if (sw == 1 && inside[c]) job.Rows<Inside, Stride1>(c, oh0);
-                    else if (sw == 1) job.Rows<Edge, Stride1>(c, oh0);
-                    else if (inside[c]) job.Rows<Inside, Stride2>(c, oh0);
-                    else job.Rows<Edge, Stride2>(c, oh0);
-                }
         }
+    }
+
+    /// <summary>Output planes of several images and channels, over the worker threads in runs of about 4096 outputs (at least eight runs when there are enough planes).</summary>
+    public static void ForwardAll(float[] x, int xo, float[] w, int wo, float[]? bias, int bo, float[] y, int yo, ConvGeometry g,
+        float min = float.NegativeInfinity, float max = float.PositiveInfinity)
+    {
+        int planes = g.N * g.O, grain = Math.Clamp(4096 / Math.Max(1, g.OutPlane), 1, Math.Max(1, planes / 8));
+        WorkerPool.ForRange(planes, grain, (t0, t1) => Forward(x, xo, w, wo, bias, bo, y, yo, g, t0, t1, min, max));
     }
 
     // Lanes whose input column lies in [0, w).
