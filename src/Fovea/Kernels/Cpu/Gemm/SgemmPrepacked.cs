@@ -3,6 +3,7 @@
 // of C, a residual laid out like C, then a clamp: ReLU is [0, inf), ReLU6 [0, 6]) finishes each tile of C right after
 // its last K slice, while the tile is still in L1, instead of in separate passes over C. The arithmetic is the
 // unfused ops' in the same order: ((acc + bias) + residual) clamped, so results are bitwise those of the separate ops.
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -125,8 +126,6 @@ internal readonly unsafe struct GemmEpilogue
         }
     }
 
-    private static readonly Vector512<int> LaneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
-
     // Apply for ToPlanes on AVX-512. The valid columns of a wide row are consecutive in the output plane (its rows follow
     // each other), so each 16 columns of the tile are compressed to their valid lanes and stored at one place; which
     // lanes and where depend only on the columns, so they are worked out once for all the tile's rows.
@@ -140,18 +139,29 @@ internal readonly unsafe struct GemmEpilogue
         {
             int q = col0 + j, n = Math.Min(16, cols - j);
             int oh = q / _wideWidth, ow = q - oh * _wideWidth, at = oh * _width + Math.Min(ow, _width);
-            int bits = 0, count = 0;
-            for (int l = 0; l < n; l++)
-            {
-                if (ow < _width)
-                {
-                    bits |= 1 << l;
-                    count++;
-                }
-                if (++ow == _wideWidth) ow = 0;
-            }
+            // Lane l is column ow + l of the wide row, wrapped into the next rows; valid when left of width (and < n).
+            var column = Vector512<int>.Indices + Vector512.Create(ow);
+            var wideWidth = Vector512.Create(_wideWidth);
+            for (int wraps = 16 / _wideWidth + 1; wraps > 0; wraps--)
+                column -= Vector512.GreaterThanOrEqual(column, wideWidth) & wideWidth;
+            var keep = (Vector512.LessThan(column, Vector512.Create(_width)) & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n))).AsSingle();
+            int count = BitOperations.PopCount(keep.ExtractMostSignificantBits());
             if (count == 0) continue;
-            var keep = Vector512.Equals(Vector512.Create(bits) & LaneBits, LaneBits).AsSingle();
+            if (count == 16)
+            {
+                // All 16 columns valid: plain loads and stores.
+                for (int i = 0; i < rows; i++)
+                {
+                    var v = Vector512.Load(c + (long)i * ldc + j);
+                    long to = (long)(row0 + i) * _plane + at;
+                    if (_bias != 0) v += Vector512.Create(((float*)_bias)[row0 + i]);
+                    if (res != null) v += Vector512.Load(res + to);
+                    if (clampLow) v = Vector512.Max(v, lo);
+                    if (clampHigh) v = Vector512.Min(v, hi);
+                    v.Store(output + to);
+                }
+                continue;
+            }
             var first = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
             var loaded = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
             for (int i = 0; i < rows; i++)
