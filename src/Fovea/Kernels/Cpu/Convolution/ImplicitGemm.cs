@@ -32,6 +32,7 @@ internal static unsafe class ImplicitGemm
         int wideN = (g.OH - 1) * pw + g.OW;   // the last output row's discarded columns are not computed
         // The phase planes, then 32 zeros: the GEMM reads every B row's last sliver 32 columns wide (Sgemm.GemmRowOffsets).
         var padded = Grow(ref _padded, cg * plane + 32);
+        // C itself: used only when K takes more than one slice (a single slice stages each tile in L1; Sgemm.Run).
         var wide = Grow(ref _wide, (long)og * wideN);
         var rows = Grow(ref _rows, g.ColRows);
         for (int c = 0, r = 0; c < cg; c++)
