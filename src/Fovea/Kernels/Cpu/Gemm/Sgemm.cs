@@ -16,6 +16,7 @@ internal static unsafe partial class Sgemm
 {
     private const int KC = 1024;  // K slice: long slices mean few passes over C; the A block (MC x KC) stays in L2 (measured best of 128-1024)
     private const int MC = 112;   // rows per task block, about: blocks are whole slivers, evened out
+    private const int TileFloats = 14 * 32;   // the largest register tile (a staged tile's scratch)
 
     /// <summary>The micro-kernel family in use (chosen once from the hardware; tests may force a narrower one).</summary>
     internal static SimdLevel Level { get; set; } = CpuFeatures.Best;
@@ -108,7 +109,7 @@ internal static unsafe partial class Sgemm
         float* panel = streamB ? null : SharedPanel(KC * (NC + nr));
         nint A = (nint)a, B = (nint)b, C = (nint)c, P = (nint)panel, Pre = (nint)prepacked, Rows = (nint)bRows;
         int mPadded = rowSlivers * mr;
-        bool finish = !epilogue.IsNone, stagedTiles = epilogue.WritesElsewhere && kc == k && beta == 0;
+        bool finish = !epilogue.IsNone, staged = epilogue.WritesElsewhere && kc == k && beta == 0;
         // Row-offset B on AVX-512: the micro-kernel reads B's rows where they are (no packing).
         bool directB = bRows != null && level == SimdLevel.Avx512;
         int nc = streamB ? n : NC;
@@ -128,13 +129,12 @@ internal static unsafe partial class Sgemm
                 int block = task / colGroups, g = task % colGroups;
                 int i0 = (int)((long)block * rowSlivers / rowBlocks) * mr;
                 int mb = Math.Min(m, (int)((long)(block + 1) * rowSlivers / rowBlocks) * mr) - i0;
-                float* buffer = Buffers.ForThread(blockFloats + kc * nr + 14 * 32), packedA = buffer;
+                float* buffer = Buffers.ForThread(blockFloats + kc * nr + TileFloats), packedA = buffer;
                 if (Pre != 0) packedA = (float*)Pre + (long)p0 * mPadded + (long)i0 * kb;
                 else PackA(transA, (float*)A, lda, i0, p0, mb, kb, mr, packedA);
                 int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                 // Staged: the epilogue writes the result elsewhere and there is one K slice, so each tile goes through
                 // a small scratch tile in L1 rather than through C.
-                bool staged = stagedTiles;
                 var e = epilogue;
                 float* tile = staged ? buffer + blockFloats + kc * nr : null;
                 int ldt = staged ? nr : ldc;

@@ -3,6 +3,8 @@
 // of C, a residual laid out like C, then a clamp: ReLU is [0, inf), ReLU6 [0, 6]) finishes each tile of C right after
 // its last K slice, while the tile is still in L1, instead of in separate passes over C. The arithmetic is the
 // unfused ops' in the same order: ((acc + bias) + residual) clamped, so results are bitwise those of the separate ops.
+// The AVX-512 micro-kernels apply it to full tiles in registers; an epilogue that writes elsewhere (a convolution's
+// output planes from its "wide" GEMM) takes each tile from a scratch tile in L1 when K is a single slice.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
