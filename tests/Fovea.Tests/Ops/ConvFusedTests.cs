@@ -134,7 +134,7 @@ public class ConvFusedTests
     [InlineData(57, 5, 2, 2, 1)]
     [InlineData(50, 3, 1, 2, 2)]
     [InlineData(50, 3, 2, 0, 1)]
-    [InlineData(120, 3, 2, 1, 1)]   // wide rows (the one-row path), stride 2
+    [InlineData(120, 3, 2, 1, 1)]   // wide rows (four chunks) at stride 2
     [InlineData(150, 3, 1, 1, 1)]   // ten chunks a row: blocks of eight and two
     [InlineData(20, 3, 1, -1, 1)]   // -1: padding left 2, right 0, top 1, bottom 0
     public void DepthwiseFloatMatchesTheFloat64Loops(int size, int k, int stride, int padding, int dilation)

@@ -46,9 +46,10 @@ internal static unsafe class DepthwiseFloat
             }
             return;
         }
-        // The zero row: as wide as any 16-column load of a padding row reaches (32 inputs per load at stride 2).
-        int reach = g.Pad.Left + 32 * sw + (g.KW - 1) * g.Dilation.W + g.OW * sw;
-        var zeros = _zeros is { } z && z.Length >= reach + 2 * g.Pad.Left + 64 ? z : _zeros = new float[reach + 2 * g.Pad.Left + 64];
+        // The zero row: room on its left for the padding columns, then as far as any load of a padding row reaches (32
+        // inputs per load at stride 2).
+        int zeroFloats = 3 * g.Pad.Left + 32 * sw + (g.KW - 1) * g.Dilation.W + g.OW * sw + 64;
+        var zeros = _zeros is { } z && z.Length >= zeroFloats ? z : _zeros = new float[zeroFloats];
         var taps = stackalloc float[g.Taps];
         var rows = stackalloc float*[g.OH * g.KH];
         // Input row of (oh, ki) in the plane, or -1 for the zero row.
@@ -202,7 +203,8 @@ internal static unsafe class DepthwiseFloat
         var lo = TC.Masked ? Avx512F.MaskLoad(p, m0, Vector512<float>.Zero) : Vector512.Load(p);
         if (!TS.Two) return lo;
         var hi = TC.Masked ? Avx512F.MaskLoad(p + 16, m1, Vector512<float>.Zero) : Vector512.Load(p + 16);
-        // The even lanes of lo:hi (a constant here rather than PaddedPlane.Evens, whose static read the JIT may not fold).
+        // The even lanes of lo:hi, as a constant: a static readonly field's read is not folded in code compiled before the
+        // field's class is initialised.
         return Avx512F.PermuteVar16x32x2(lo, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi);
     }
 

@@ -4,8 +4,8 @@
 // convolutions split the padded image into stride_h x stride_w phase planes (padded row r goes to phase r % s, row
 // r / s), where every tap is again a shifted view: row s*oh + kh*dh is phase (kh*dh) % s, row oh + (kh*dh) / s. The
 // GEMM computes a "wide" output of PW' (a phase plane's width) columns per output row, the last PW' - OW of which are
-// discarded; each tile's valid columns are written out (bias and residual added, clamped) by the GEMM's epilogue. The products and
-// their K order are those of im2col + packed GEMM, without writing and re-reading KH*KW times the image.
+// discarded; each tile's valid columns are written out (bias and residual added, clamped) by the GEMM's epilogue. The
+// products and their K order are those of im2col + packed GEMM, without writing and re-reading KH*KW times the image.
 using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;

@@ -7,8 +7,8 @@ namespace Fovea.Kernels.Cpu;
 
 internal static unsafe class PaddedPlane
 {
-    /// <summary>Lane indices 0, 2, ..., 30: the even floats of two vectors (PermuteVar16x32x2), a stride-2 row's samples.</summary>
-    public static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    // Lane indices 0, 2, ..., 30: the even floats of two vectors (PermuteVar16x32x2), a stride-2 row's samples.
+    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 
     /// <summary>
     /// The zero-padded copy of one (h, w) plane (top and left padding; zeros up to the planes' end on the other sides),

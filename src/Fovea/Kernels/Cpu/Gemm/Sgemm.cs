@@ -135,7 +135,7 @@ internal static unsafe partial class Sgemm
                 int jStart = g * perGroup * nr, jEnd = Math.Min(nb, (g + 1) * perGroup * nr);
                 // Staged: the epilogue writes the result elsewhere and there is one K slice, so each tile goes through
                 // a small scratch tile in L1 rather than through C.
-                var e = epilogue;
+                var e = epilogue;   // a local copy: the kernels take the epilogue's address
                 float* tile = staged ? buffer + blockFloats + kc * nr : null;
                 int ldt = staged ? nr : ldc;
                 for (int jr = jStart; jr < jEnd; jr += nr)

@@ -59,36 +59,28 @@ internal readonly unsafe struct GemmEpilogue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Put(float* c, int ldc, int row0, int col0, int i, Vector512<float> lo, Vector512<float> hi, Vector512<float> alpha, bool store)
     {
-        float* row = c + (long)i * ldc;
+        float* row = c + (long)i * ldc, r = (float*)_residual + (long)(row0 + i) * ldc + col0;
         var v0 = store ? lo * alpha : Vector512.FusedMultiplyAdd(lo, alpha, Vector512.Load(row));
         var v1 = store ? hi * alpha : Vector512.FusedMultiplyAdd(hi, alpha, Vector512.Load(row + 16));
-        if (_bias != 0)
-        {
-            var b = Vector512.Create(((float*)_bias)[row0 + i]);
-            v0 += b;
-            v1 += b;
-        }
-        if (_residual != 0)
-        {
-            float* r = (float*)_residual + (long)(row0 + i) * ldc + col0;
-            v0 += Vector512.Load(r);
-            v1 += Vector512.Load(r + 16);
-        }
-        if (!float.IsNegativeInfinity(_min))
-        {
-            var m = Vector512.Create(_min);
-            v0 = Vector512.Max(v0, m);
-            v1 = Vector512.Max(v1, m);
-        }
-        if (!float.IsPositiveInfinity(_max))
-        {
-            var m = Vector512.Create(_max);
-            v0 = Vector512.Min(v0, m);
-            v1 = Vector512.Min(v1, m);
-        }
-        v0.Store(row);
-        v1.Store(row + 16);
+        var bias = Bias(row0 + i);
+        Finished(v0, bias, _residual == 0 ? default : Vector512.Load(r)).Store(row);
+        Finished(v1, bias, _residual == 0 ? default : Vector512.Load(r + 16)).Store(row + 16);
     }
+
+    // v + bias + residual (each only where there is one), clamped: one vector's finish, in the separate ops' order.
+    // Vector512.Max and Min propagate NaN, as torch.clamp does.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<float> Finished(Vector512<float> v, Vector512<float> bias, Vector512<float> residual)
+    {
+        if (_bias != 0) v += bias;
+        if (_residual != 0) v += residual;
+        if (!float.IsNegativeInfinity(_min)) v = Vector512.Max(v, Vector512.Create(_min));
+        if (!float.IsPositiveInfinity(_max)) v = Vector512.Min(v, Vector512.Create(_max));
+        return v;
+    }
+
+    // Row `row` of C's bias, broadcast (zero without a bias: Finished then skips it).
+    private Vector512<float> Bias(int row) => _bias == 0 ? default : Vector512.Create(((float*)_bias)[row]);
 
     /// <summary>True for an epilogue that changes nothing (and for default(GemmEpilogue)).</summary>
     public bool IsNone => !_active;
@@ -105,10 +97,9 @@ internal readonly unsafe struct GemmEpilogue
         for (int i = 0; i < rows; i++)
         {
             float* src = c + (long)i * ldc;
-            float bias = _bias == 0 ? 0f : ((float*)_bias)[row0 + i];
             if (_output == 0)
             {
-                Finish(src, src, res == null ? null : res + (long)(row0 + i) * ldc + col0, bias, cols);
+                Finish(src, src, res == null ? null : res + (long)(row0 + i) * ldc + col0, row0 + i, cols);
                 continue;
             }
             long plane = (long)(row0 + i) * _plane;
@@ -122,7 +113,7 @@ internal readonly unsafe struct GemmEpilogue
                     continue;
                 }
                 int n = Math.Min(_width - ow, end - q), at = oh * _width + ow;
-                Finish(src + (q - col0), dst + at, r == null ? null : r + at, bias, n);
+                Finish(src + (q - col0), dst + at, r == null ? null : r + at, row0 + i, n);
                 q += n;
             }
         }
@@ -134,9 +125,6 @@ internal readonly unsafe struct GemmEpilogue
     private void ApplyToPlanes(float* c, int ldc, int row0, int col0, int rows, int cols)
     {
         float* res = (float*)_residual, output = (float*)_output;
-        bool clampLow = !float.IsNegativeInfinity(_min), clampHigh = !float.IsPositiveInfinity(_max);
-        var lo = Vector512.Create(_min);
-        var hi = Vector512.Create(_max);
         for (int j = 0; j < cols; j += 16)
         {
             int q = col0 + j, n = Math.Min(16, cols - j);
@@ -154,13 +142,9 @@ internal readonly unsafe struct GemmEpilogue
                 // All 16 columns valid: plain loads and stores.
                 for (int i = 0; i < rows; i++)
                 {
-                    var v = Vector512.Load(c + (long)i * ldc + j);
                     long to = (long)(row0 + i) * _plane + at;
-                    if (_bias != 0) v += Vector512.Create(((float*)_bias)[row0 + i]);
-                    if (res != null) v += Vector512.Load(res + to);
-                    if (clampLow) v = Vector512.Max(v, lo);
-                    if (clampHigh) v = Vector512.Min(v, hi);
-                    v.Store(output + to);
+                    var v = Vector512.Load(c + (long)i * ldc + j);
+                    Finished(v, Bias(row0 + i), res == null ? default : Vector512.Load(res + to)).Store(output + to);
                 }
                 continue;
             }
@@ -172,56 +156,40 @@ internal readonly unsafe struct GemmEpilogue
                 var v = n == 16 ? Vector512.Load(src) : Avx512F.MaskLoad(src, loaded, Vector512<float>.Zero);
                 v = Avx512F.Compress(Vector512<float>.Zero, keep, v);
                 long to = (long)(row0 + i) * _plane + at;
-                if (_bias != 0) v += Vector512.Create(((float*)_bias)[row0 + i]);
-                if (res != null) v += Avx512F.MaskLoad(res + to, first, Vector512<float>.Zero);
-                if (clampLow) v = Vector512.Max(v, lo);
-                if (clampHigh) v = Vector512.Min(v, hi);
-                Avx512F.MaskStore(output + to, first, v);
+                var residual = res == null ? default : Avx512F.MaskLoad(res + to, first, Vector512<float>.Zero);
+                Avx512F.MaskStore(output + to, first, Finished(v, Bias(row0 + i), residual));
             }
         }
     }
 
-    // dst[j] = clamp(src[j] + bias + res[j]) for j < n: on AVX-512 16 at a time, the last lanes masked (Vector512.Max
-    // and Min propagate NaN, as torch.clamp does).
-    private void Finish(float* src, float* dst, float* res, float bias, int n)
+    // dst[j] = clamp(src[j] + bias + res[j]) for j < n (row `row` of C's bias): on AVX-512 16 at a time, the last lanes
+    // masked.
+    private void Finish(float* src, float* dst, float* res, int row, int n)
     {
-        bool addBias = _bias != 0, clampLow = !float.IsNegativeInfinity(_min), clampHigh = !float.IsPositiveInfinity(_max);
         if (!Avx512F.IsSupported)
         {
+            float bias = _bias == 0 ? 0f : ((float*)_bias)[row];
             for (int i = 0; i < n; i++)
             {
                 float v = src[i];
-                if (addBias) v += bias;
+                if (_bias != 0) v += bias;
                 if (res != null) v += res[i];
-                if (clampLow) v = float.IsNaN(v) ? v : Math.Max(v, _min);
-                if (clampHigh) v = float.IsNaN(v) ? v : Math.Min(v, _max);
+                if (!float.IsNegativeInfinity(_min)) v = float.IsNaN(v) ? v : Math.Max(v, _min);
+                if (!float.IsPositiveInfinity(_max)) v = float.IsNaN(v) ? v : Math.Min(v, _max);
                 dst[i] = v;
             }
             return;
         }
-        var b = Vector512.Create(bias);
-        var lo = Vector512.Create(_min);
-        var hi = Vector512.Create(_max);
+        var b = Bias(row);
         int j = 0;
         for (; j + 16 <= n; j += 16)
-        {
-            var v = Vector512.Load(src + j);
-            if (addBias) v += b;
-            if (res != null) v += Vector512.Load(res + j);
-            if (clampLow) v = Vector512.Max(v, lo);
-            if (clampHigh) v = Vector512.Min(v, hi);
-            v.Store(dst + j);
-        }
+            Finished(Vector512.Load(src + j), b, res == null ? default : Vector512.Load(res + j)).Store(dst + j);
         if (j < n)
         {
             // The last lanes masked (a mask only here: masked moves in the main loop cost several times a plain one).
             var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - j)).AsSingle();
-            var v = Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero);
-            if (addBias) v += b;
-            if (res != null) v += Avx512F.MaskLoad(res + j, mask, Vector512<float>.Zero);
-            if (clampLow) v = Vector512.Max(v, lo);
-            if (clampHigh) v = Vector512.Min(v, hi);
-            Avx512F.MaskStore(dst + j, mask, v);
+            var residual = res == null ? default : Avx512F.MaskLoad(res + j, mask, Vector512<float>.Zero);
+            Avx512F.MaskStore(dst + j, mask, Finished(Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero), b, residual));
         }
     }
 }
