@@ -41,6 +41,54 @@ public class ConvFusedTests
         }
     }
 
+    // 3x3 stride-1 layers with enough channels take Winograd F(4x4, 3x3) on AVX-512 (Kernels/Cpu/Convolution/Winograd.cs):
+    // against float64 convolution, within 2e-5 of the output's largest magnitude (its transforms scale terms by up to
+    // 10x, 2e-6 for the implicit GEMM). Odd sizes (edge tiles), several
+    // images (slivers of tiles across images), channel counts off the 16- and 32-channel blocks, asymmetric padding,
+    // rows of more than 16 tiles, and the same layer with Winograd off (the implicit GEMM).
+    public static TheoryData<int, int, int, int, int, int, int, int, int> WinogradShapes => new()
+    {
+        { 1, 32, 14, 14, 32, 1, 1, 1, 1 }, { 3, 33, 13, 17, 40, 1, 1, 1, 1 }, { 1, 32, 10, 75, 48, 0, 2, 1, 0 },
+        { 2, 64, 30, 30, 64, 2, 2, 2, 2 }, { 1, 40, 56, 56, 36, 1, 1, 1, 1 }, { 5, 32, 10, 10, 33, 1, 1, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(WinogradShapes))]
+    public void WinogradMatchesFloat64Convolution(int n, int c, int h, int w, int o, int top, int bottom, int left, int right)
+    {
+        var g = new Fovea.Random.Generator(8);
+        var x = Tensor.Randn([n, c, h, w], generator: g);
+        var weight = Tensor.Randn([o, c, 3, 3], generator: g) * 0.3;
+        var b = Tensor.Randn([o], generator: g);
+        var padding = new Padding2d(top, bottom, left, right);
+        using var _ = GradMode.NoGrad();
+        var exact = Tensor.Conv2d(x.To(DType.Float64), weight.To(DType.Float64), b.To(DType.Float64), 1, padding);
+        var exactNoBias = Tensor.Conv2d(x.To(DType.Float64), weight.To(DType.Float64), null, 1, padding);
+        var residual = Tensor.Randn(exact.ShapeArray, generator: g);
+        double scale = exact.Abs().Max().Item<double>();
+        using var pack = new ConvWeightPack();
+        foreach (bool winograd in new[] { true, false })
+        {
+            Fovea.Kernels.Cpu.Winograd.Enabled = winograd;
+            double tol = (winograd ? 2e-5 : 2e-6) * scale;
+            try
+            {
+                foreach (var (min, max) in new[] { (0f, float.PositiveInfinity), (0f, 6f), (float.NegativeInfinity, float.PositiveInfinity) })
+                {
+                    string what = $"{(winograd ? "Winograd" : "implicit GEMM")} {n}x{c}x{h}x{w} -> {o} pad ({top}, {bottom}, {left}, {right}) clamp ({min}, {max})";
+                    var want = (exact + residual.To(DType.Float64)).Clamp(float.IsNegativeInfinity(min) ? null : min, float.IsPositiveInfinity(max) ? null : max);
+                    Fixture.AssertClose(want, Tensor.Conv2dFused(x, weight, b, 1, padding, 1, 1, residual, min, max, pack), tol, 0, what);
+                    var plain = exactNoBias.Clamp(float.IsNegativeInfinity(min) ? null : min, float.IsPositiveInfinity(max) ? null : max);
+                    Fixture.AssertClose(plain, Tensor.Conv2dFused(x, weight, null, 1, padding, 1, 1, null, min, max, pack), tol, 0, what + " without bias or residual");
+                }
+            }
+            finally
+            {
+                Fovea.Kernels.Cpu.Winograd.Enabled = true;
+            }
+        }
+    }
+
     [Fact]
     public void ChangedWeightsArePackedAgain()
     {
@@ -54,6 +102,15 @@ public class ConvFusedTests
         w.MulInPlace(Tensor.Scalar(-2f));
         var second = Tensor.Conv2dFused(x, w, null, 1, 1, 1, 1, null, 0, float.PositiveInfinity, pack);
         Fixture.AssertClose(Tensor.Conv2d(x, w, padding: 1).Relu(), second, 1e-5, 1e-5, "after an in-place change of the weights");
+        // A layer that takes Winograd keeps its transformed weights the same way.
+        var x2 = Tensor.Randn([1, 32, 12, 12], generator: g);
+        var w2 = Tensor.Randn([32, 32, 3, 3], generator: g) * 0.2;
+        using var pack2 = new ConvWeightPack();
+        Fixture.AssertClose(Tensor.Conv2d(x2, w2, padding: 1), Tensor.Conv2dFused(x2, w2, null, 1, 1, 1, 1, null, float.NegativeInfinity, float.PositiveInfinity, pack2),
+            1e-4, 1e-4, "Winograd, first call");
+        w2.MulInPlace(Tensor.Scalar(-2f));
+        Fixture.AssertClose(Tensor.Conv2d(x2, w2, padding: 1), Tensor.Conv2dFused(x2, w2, null, 1, 1, 1, 1, null, float.NegativeInfinity, float.PositiveInfinity, pack2),
+            1e-4, 1e-4, "Winograd, after an in-place change of the weights");
     }
 
     [Fact]

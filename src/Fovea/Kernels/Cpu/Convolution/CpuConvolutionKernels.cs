@@ -37,6 +37,14 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             DepthwiseFloat.ForwardAll(x, xo, w, wo, bias, bo, y, yo, g, min, max);
             return;
         }
+        if (Winograd.Handles(g))
+        {
+            var u = pack.Winograd(wt, g);
+            fixed (float* px = x, py = y, pb = bias, pr = res)
+                Winograd.Forward(px + xo, g, u, pb == null ? null : pb + bo, pr == null ? null : pr + ro, py + yo, min, max);
+            GC.KeepAlive(u);
+            return;
+        }
         var packed = IsDepthwise(g) || ImagesPerTask(g) > 1 ? null : pack.For(wt, g);
         if (packed == null || packed.Any(p => p == null))
         {

@@ -195,6 +195,16 @@ internal static unsafe partial class Sgemm
         return rows8 * 1.1 < rows14 ? 8 : 14;
     }
 
+    /// <summary>
+    /// The AVX-512 micro-kernel alone, for callers that lay out both operands themselves (Convolution/Winograd.cs): the
+    /// (mr x 32) tile at c (row stride ldc) = an A sliver (k rows of mr floats, mr 14 or 8) times a B sliver (k rows of 32).
+    /// </summary>
+    internal static void Tile(int mr, int k, float* a, float* b, float* c, int ldc)
+    {
+        if (mr == 14) Kernel14x32<PackedRows>(k, a, b, null, c, ldc, 1, 14, 32, true, null, 0, 0);
+        else Kernel8x32<PackedRows>(k, a, b, null, c, ldc, 1, 8, 32, true, null, 0, 0);
+    }
+
     // The packed B panel, shared by the tasks of one GEMM call (the caller's thread owns it).
     private static float* SharedPanel(int floats) => Buffers.Panel(floats);
 
