@@ -123,9 +123,12 @@ public class ModelZooTests
         Assert.Equal(blocks, done.FusedBlocks);
         Assert.Equal(activations, done.FusedActivations);
         Assert.All(model.Modules().OfType<Conv2d>(), c => Assert.True(c.IsPreparedForInference));
-        Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " optimized for inference");
+        // Folding and fusing reassociate float32 sums: errors scale with the outputs' magnitude (random weights, drawn
+        // from the shared generator, differ between runs), not with each element's.
+        double atol = 2e-5 * before.Abs().Max().Item<float>();
+        Fixture.AssertClose(before, model.Call(x), atol, 1e-4, name + " optimized for inference");
         Assert.Equal(done with { FoldedNorms = 0, FusedActivations = 0, FusedBlocks = blocks }, Inference.Optimize(model));   // idempotent
-        Fixture.AssertClose(before, model.Call(x), 1e-4, 1e-4, name + " optimized twice");
+        Fixture.AssertClose(before, model.Call(x), atol, 1e-4, name + " optimized twice");
     }
 
     // Trained-looking batch norms (statistics and affine parameters away from their identity defaults), so folding and

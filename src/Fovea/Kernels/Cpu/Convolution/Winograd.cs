@@ -62,41 +62,68 @@ internal static unsafe class Winograd
         return u;
     }
 
-    [ThreadStatic] private static float[]? _v, _m;
+    [ThreadStatic] private static float[]? _v, _m, _shared;
 
     private static T[] Grow<T>(ref T[]? buf, long n) => buf is { } b && b.Length >= n ? b : buf = GC.AllocateUninitializedArray<T>((int)n);
 
     /// <summary>
     /// y (N, O, OH, OW) = clamp(conv(x) + bias + residual) for x (N, C, H, W), weights transformed by <see cref="Pack"/>.
-    /// The tiles of all images are numbered in order and cut into slivers of the micro-kernel's rows (14 or 8 tiles); a
-    /// task transforms its slivers' input, then for each 32 output channels runs the 36 points' products and transforms
-    /// them back into y.
+    /// The tiles of all images are numbered in order and cut into slivers of the micro-kernel's rows (14 or 8 tiles),
+    /// the slivers into groups whose V stays in L2. A task takes a group and a range of output channels: it transforms
+    /// the group's input, then for each 32 channels runs the 36 points' products (each point's weights once for the
+    /// whole group) and transforms them back into y. With fewer groups than threads the output channels are split
+    /// instead, so each task reads its share of the weights (the larger operand then) once, and the input is transformed
+    /// first by all threads, a share of the input channels each.
     /// </summary>
     public static void Forward(float* x, ConvGeometry g, WinogradWeights u, float* bias, float* residual, float* y, float min, float max)
     {
         int tilesH = (g.OH + 3) / 4, tilesW = (g.OW + 3) / 4, perImage = tilesH * tilesW, tiles = g.N * perImage;
         int mr = Sgemm.RowsPerTile(SimdLevel.Avx512, tiles), slivers = (tiles + mr - 1) / mr;
         long sliverFloats = (long)Points * g.C * mr;
-        // Tasks of about equal numbers of slivers, their V within about half of L2, a multiple of the thread count.
-        int threads = WorkerPool.ThreadCount, tasks = (int)((slivers + Math.Max(1, 128 * 1024 / sliverFloats) - 1) / Math.Max(1, 128 * 1024 / sliverFloats));
-        tasks = Math.Min(slivers, (tasks + threads - 1) / threads * threads);
+        const long GroupFloats = 160 * 1024;   // a group's V: 640 KB of the 1 MB L2
+        int threads = WorkerPool.ThreadCount, perGroup = (int)Math.Max(1, GroupFloats / sliverFloats);
+        int groups = (slivers + perGroup - 1) / perGroup;
+        if (groups > 1) groups = Math.Min(slivers, (groups + threads - 1) / threads * threads);
+        int ranges = groups >= threads ? 1 : Math.Min(u.OSlivers, (threads + groups - 1) / groups);
         var shape = new Layout(g, tilesH, tilesW, mr, sliverFloats);
-        nint X = (nint)x, Y = (nint)y, Bias = (nint)bias, Res = (nint)residual;
-        WorkerPool.For(tasks, task =>
+        // With several channel ranges, V of all tiles, shared by the tasks.
+        var shared = ranges > 1 ? Grow(ref _shared, slivers * sliverFloats) : null;
+        fixed (float* ps = shared)
+            Run(x, g, u, shape, groups, ranges, shared == null ? null : ps, bias, residual, y, min, max);
+    }
+
+    private static void Run(float* x, ConvGeometry g, WinogradWeights u, Layout shape, int groups, int ranges, float* shared, float* bias, float* residual,
+        float* y, float min, float max)
+    {
+        int mr = shape.Mr, tiles = g.N * shape.PerImage, slivers = (tiles + mr - 1) / mr, threads = WorkerPool.ThreadCount;
+        long sliverFloats = shape.SliverFloats;
+        nint X = (nint)x, Y = (nint)y, Bias = (nint)bias, Res = (nint)residual, Shared = (nint)shared;
+        if (Shared != 0)
         {
-            int s0 = (int)((long)task * slivers / tasks), s1 = (int)((long)(task + 1) * slivers / tasks);
-            var v = Grow(ref _v, (s1 - s0) * sliverFloats);
-            var m = Grow(ref _m, Points * mr * 32);
-            fixed (float* pv = v, pm = m)
+            int chunks = Math.Min(g.C, 8 * threads);
+            WorkerPool.For(chunks, k => TransformInput((float*)X, shape, 0, tiles, (float*)Shared, k * g.C / chunks, (k + 1) * g.C / chunks));
+        }
+        WorkerPool.For(groups * ranges, task =>
+        {
+            int group = task / ranges, range = task % ranges;
+            int s0 = (int)((long)group * slivers / groups), s1 = (int)((long)(group + 1) * slivers / groups);
+            int so0 = range * u.OSlivers / ranges, so1 = (range + 1) * u.OSlivers / ranges;
+            var v = Shared != 0 ? null : Grow(ref _v, (s1 - s0) * sliverFloats);
+            long mSliver = Points * mr * 32;
+            var m = Grow(ref _m, (s1 - s0) * mSliver);
+            fixed (float* own = v, pm = m)
             {
-                TransformInput((float*)X, shape, s0 * mr, Math.Min(tiles, s1 * mr), pv);
-                for (int so = 0; so < u.OSlivers; so++)
+                float* pv = own;
+                if (Shared != 0) pv = (float*)Shared + s0 * sliverFloats;
+                else TransformInput((float*)X, shape, s0 * mr, Math.Min(tiles, s1 * mr), pv, 0, g.C);
+                for (int so = so0; so < so1; so++)
+                {
+                    for (int p = 0; p < Points; p++)
+                        for (int s = 0; s < s1 - s0; s++)
+                            Sgemm.Tile(mr, g.C, pv + s * sliverFloats + (long)p * g.C * mr, u.At(p, so), pm + s * mSliver + p * mr * 32, 32);
                     for (int s = s0; s < s1; s++)
-                    {
-                        float* a = pv + (s - s0) * sliverFloats;
-                        for (int p = 0; p < Points; p++) Sgemm.Tile(mr, g.C, a + (long)p * g.C * mr, u.At(p, so), pm + p * mr * 32, 32);
-                        TransformOutput(pm, shape, s * mr, Math.Min(tiles, (s + 1) * mr), so * 32, (float*)Bias, (float*)Res, (float*)Y, min, max);
-                    }
+                        TransformOutput(pm + (s - s0) * mSliver, shape, s * mr, Math.Min(tiles, (s + 1) * mr), so * 32, (float*)Bias, (float*)Res, (float*)Y, min, max);
+                }
             }
         });
     }
@@ -108,10 +135,10 @@ internal static unsafe class Winograd
         public int Blocks => (TilesW + TilesPerVector - 1) / TilesPerVector;
     }
 
-    // V for tiles [t0, t1) (the first at v): each tile row of each channel that has tiles there is transformed 16 tiles
-    // at a time from its 6 input rows (read in place, the padding as masked-off lanes) and stored lane by lane into
-    // the slivers.
-    private static void TransformInput(float* x, Layout l, int t0, int t1, float* v)
+    // V of input channels [c0, c1) for tiles [t0, t1) (the first at v): each tile row of each channel that has tiles
+    // there is transformed 16 tiles at a time from its 6 input rows (read in place, the padding as masked-off lanes)
+    // and stored lane by lane into the slivers.
+    private static void TransformInput(float* x, Layout l, int t0, int t1, float* v, int c0, int c1)
     {
         var g = l.G;
         var h = stackalloc Vector512<float>[Points];
@@ -121,7 +148,7 @@ internal static unsafe class Winograd
         {
             int imageTile = n * l.PerImage;
             int i0 = Math.Max(0, t0 - imageTile) / l.TilesW, i1 = Math.Min(l.TilesH, (t1 - imageTile + l.TilesW - 1) / l.TilesW);
-            for (int c = 0; c < g.C; c++)
+            for (int c = c0; c < c1; c++)
                 for (int i = i0; i < i1; i++)
                 {
                     float* plane = x + ((long)n * g.C + c) * g.H * g.W;
