@@ -143,45 +143,60 @@ internal static unsafe class Winograd
         var g = l.G;
         var h = stackalloc Vector512<float>[Points];
         var col = stackalloc Vector512<float>[6];
+        var masks = stackalloc Vector512<float>[3];
+        var targets = stackalloc float*[3];
         int first = t0 - t0 % l.Mr;   // v's first tile
         for (int n = t0 / l.PerImage; n <= (t1 - 1) / l.PerImage; n++)
         {
             int imageTile = n * l.PerImage;
             int i0 = Math.Max(0, t0 - imageTile) / l.TilesW, i1 = Math.Min(l.TilesH, (t1 - imageTile + l.TilesW - 1) / l.TilesW);
             for (int c = c0; c < c1; c++)
-                for (int i = i0; i < i1; i++)
+                for (int jb = 0; jb < l.Blocks; jb++)
                 {
                     float* plane = x + ((long)n * g.C + c) * g.H * g.W;
-                    for (int jb = 0; jb < l.Blocks; jb++)
+                    int carried = 0;   // rows of h still valid from the tile row above (its last two are this one's first)
+                    for (int i = i0; i < i1; i++)
                     {
-                        // The block's lanes with tiles in [t0, t1).
+                        // The block's lanes with tiles in [t0, t1), as runs that each fall in one sliver.
                         int tile0 = imageTile + i * l.TilesW + jb * TilesPerVector;
                         int lane0 = Math.Max(0, t0 - tile0), lane1 = Math.Min(Math.Min(TilesPerVector, l.TilesW - jb * TilesPerVector), t1 - tile0);
-                        if (lane0 >= lane1) continue;
-                        // Rows first: h[r][b] = (d_r B)[b] for the 6 padded rows r; then columns: V[a][b] = (B^T h)[a][b].
-                        for (int r = 0; r < 6; r++)
+                        int runs = 0;
+                        for (int lane = lane0; lane < lane1; runs++)
                         {
-                            // Padded row 4i + r, columns from 64 jb: input row 4i + r - top from column 64 jb - left.
+                            int local = tile0 + lane - first, inSliver = local % l.Mr, end = Math.Min(lane1, lane + l.Mr - inSliver);
+                            masks[runs] = (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(lane))
+                                & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(end))).AsSingle();
+                            targets[runs] = v + local / l.Mr * l.SliverFloats + (long)c * l.Mr + inSliver - lane;
+                            lane = end;
+                        }
+                        if (runs == 0)
+                        {
+                            carried = 0;
+                            continue;
+                        }
+                        // Rows first: h[r][b] = (d_r B)[b] for the 6 padded rows r (padded row 4i + r, columns from 64 jb:
+                        // input row 4i + r - top from column 64 jb - left).
+                        for (int r = carried; r < 6; r++)
+                        {
                             int row = 4 * i + r - g.Pad.Top;
                             float* at = row >= 0 && row < g.H ? plane + (long)row * g.W : null;
                             Deinterleave(at, jb * ColumnsPerVector - g.Pad.Left, g.W, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
                             TransformB(d0, d1, d2, d3, d4, d5, h + r * 6);
                         }
+                        // Then columns, stored as they are made: V[a][b] = (B^T h)[a][b].
+                        long pointStride = (long)g.C * l.Mr;
                         for (int b = 0; b < 6; b++)
                         {
                             TransformB(h[b], h[6 + b], h[12 + b], h[18 + b], h[24 + b], h[30 + b], col);
-                            for (int a = 0; a < 6; a++) h[a * 6 + b] = col[a];
+                            for (int run = 0; run < runs; run++)
+                                for (int a = 0; a < 6; a++) Avx512F.MaskStore(targets[run] + (a * 6 + b) * pointStride, masks[run], col[a]);
                         }
-                        // Store each run of lanes that falls in one sliver.
-                        for (int lane = lane0; lane < lane1;)
+                        for (int b = 0; b < 6; b++)
                         {
-                            int local = tile0 + lane - first, inSliver = local % l.Mr, end = Math.Min(lane1, lane + l.Mr - inSliver);
-                            var mask = (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(lane))
-                                & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(end))).AsSingle();
-                            float* at = v + local / l.Mr * l.SliverFloats + (long)c * l.Mr + inSliver - lane;
-                            for (int p = 0; p < Points; p++) Avx512F.MaskStore(at + (long)p * g.C * l.Mr, mask, h[p]);
-                            lane = end;
+                            h[b] = h[24 + b];
+                            h[6 + b] = h[30 + b];
                         }
+                        carried = 2;
                     }
                 }
         }
@@ -202,12 +217,18 @@ internal static unsafe class Winograd
         var v1 = Load(row, start + 16, width);
         var v2 = Load(row, start + 32, width);
         var v3 = Load(row, start + 48, width);
-        // Lanes 0-7 of PermuteVar16x32x2(a, k + 4j, b): a's and b's 32 floats' column k of tiles 0-7.
-        var k0 = Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
-        d0 = Phase(v0, v1, v2, v3, k0);
-        d1 = Phase(v0, v1, v2, v3, k0 + Vector512.Create(1));
-        d2 = Phase(v0, v1, v2, v3, k0 + Vector512.Create(2));
-        d3 = Phase(v0, v1, v2, v3, k0 + Vector512.Create(3));
+        // Split by column mod 2 (each pair of vectors' even and odd floats), then the halves again by mod 2: the 64
+        // floats' columns 4j, 4j + 1, 4j + 2, 4j + 3 of the 16 tiles.
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        var even01 = Avx512F.PermuteVar16x32x2(v0, evens, v1);
+        var odd01 = Avx512F.PermuteVar16x32x2(v0, odds, v1);
+        var even23 = Avx512F.PermuteVar16x32x2(v2, evens, v3);
+        var odd23 = Avx512F.PermuteVar16x32x2(v2, odds, v3);
+        d0 = Avx512F.PermuteVar16x32x2(even01, evens, even23);
+        d1 = Avx512F.PermuteVar16x32x2(odd01, evens, odd23);
+        d2 = Avx512F.PermuteVar16x32x2(even01, odds, even23);
+        d3 = Avx512F.PermuteVar16x32x2(odd01, odds, odd23);
         // Columns 4j + 4 and 4j + 5: columns 0 and 1 of the next tile, the last lane from past the 64 columns.
         float e4 = (uint)(start + 64) < (uint)width ? row[start + 64] : 0, e5 = (uint)(start + 65) < (uint)width ? row[start + 65] : 0;
         d4 = Avx512F.AlignRight32(Vector512.Create(e4).AsInt32(), d0.AsInt32(), 1).AsSingle();
@@ -224,10 +245,6 @@ internal static unsafe class Winograd
         var mask = (Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, Vector512.Create(width))).AsSingle();
         return Avx512F.MaskLoad(row + start, mask, Vector512<float>.Zero);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Phase(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<int> k) =>
-        Vector512.Create(Avx512F.PermuteVar16x32x2(v0, k, v1).GetLower(), Avx512F.PermuteVar16x32x2(v2, k, v3).GetLower());
 
     // out[0..6) = B^T d for one column d of 6 (rows of B^T: 4 0 -5 0 1 0 | 0 -4 -4 1 1 0 | 0 4 -4 -1 1 0 |
     // 0 -2 -1 2 1 0 | 0 2 -1 -2 1 0 | 0 4 0 -5 0 1).
