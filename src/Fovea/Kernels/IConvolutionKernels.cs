@@ -13,6 +13,11 @@ internal interface IConvolutionKernels
     /// float32, with the weights prepared once in <paramref name="pack"/>.
     /// </summary>
     void ForwardFused(Tensor x, Tensor w, ConvWeightPack pack, Tensor? bias, Tensor? residual, Tensor y, ConvGeometry g, float min, float max);
+    /// <summary>
+    /// Inference: y = an inverted residual block (1x1 expansion or none, depthwise, 1x1 projection + residual), each
+    /// stage with its bias and clamp, without writing the inner tensors out (see Tensor.Conv2dInvertedResidualFused).
+    /// </summary>
+    void ForwardInvertedResidual(Tensor x, FusedStage? expand, FusedStage depthwise, FusedStage project, Tensor? residual, Tensor y);
     /// <summary>dx (N, C, H, W) = the input gradient for output gradient dy.</summary>
     void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
     /// <summary>dw (O, C/groups, KH, KW) = the weight gradient for output gradient dy.</summary>
@@ -22,6 +27,9 @@ internal interface IConvolutionKernels
     /// <summary>x (N, C, H, W) = col2im of cols (N, C*KH*KW, OH*OW), overlapping taps summed (F.fold).</summary>
     void Fold(Tensor cols, Tensor x, ConvGeometry g);
 }
+
+/// <summary>One convolution of a fused chain: contiguous float32 weights and bias, its packs, geometry and clamp.</summary>
+internal readonly record struct FusedStage(Tensor W, Tensor? Bias, ConvWeightPack Pack, ConvGeometry G, float Min, float Max);
 
 internal static class ConvolutionKernels
 {

@@ -9,7 +9,7 @@ namespace Fovea.Models;
 public sealed class InvertedResidual : Module, IInferenceFusable
 {
     private readonly bool _residual;
-    private bool _fused;
+    private bool _fusedAdd, _fusedBlock;
 
     public InvertedResidual(int inChannels, int outChannels, int stride, int expandRatio)
     {
@@ -23,17 +23,40 @@ public sealed class InvertedResidual : Module, IInferenceFusable
         RegisterModule("conv", conv);
     }
 
-    // With the projection's norm folded (an Identity after the last convolution), the shortcut's add runs in that convolution.
+    // With the projection's norm folded (an Identity after the last convolution), the shortcut's add runs in that
+    // convolution; with every norm and ReLU6 folded into the convolutions (each then followed by Identities only), the
+    // whole block runs as one op that never writes its expanded tensors out.
     bool IInferenceFusable.FuseForInference()
     {
         var conv = (Sequential)Child("conv");
-        _fused = _residual && conv.Count >= 2 && conv[conv.Count - 2] is Conv2d && conv[conv.Count - 1] is Identity;
-        return _fused;
+        _fusedAdd = _residual && conv.Count >= 2 && conv[conv.Count - 2] is Conv2d && conv[conv.Count - 1] is Identity;
+        _fusedBlock = Stages() is not null;
+        return _fusedAdd || _fusedBlock;
+    }
+
+    // The prepared (expansion or null, depthwise, projection) when every norm and activation is folded, else null.
+    private (FusedConv? Expand, FusedConv Depthwise, FusedConv Project)? Stages()
+    {
+        var conv = (Sequential)Child("conv");
+        if (conv[conv.Count - 1] is not Identity || conv[conv.Count - 2] is not Conv2d { Fused: { } project }) return null;
+        if (conv.Count == 3 && Alone(conv[0]) is { } depthwise) return (null, depthwise, project);
+        if (conv.Count == 4 && Alone(conv[0]) is { } expand && Alone(conv[1]) is { } depthwise2) return (expand, depthwise2, project);
+        return null;
+    }
+
+    // The prepared convolution of a ConvBnAct whose norm and activation were folded into it (the rest Identities), or null.
+    private static FusedConv? Alone(Module m)
+    {
+        if (m is not Sequential s || s.Count == 0 || s[0] is not Conv2d { Fused: { } c }) return null;
+        for (int i = 1; i < s.Count; i++)
+            if (s[i] is not Identity) return null;
+        return c;
     }
 
     public override Tensor Forward(Tensor x)
     {
-        if (_fused)
+        if (_fusedBlock && Stages() is { } st) return Tensor.Conv2dInvertedResidualFused(x, st.Expand, st.Depthwise, st.Project, _residual ? x : null);
+        if (_fusedAdd)
         {
             var conv = (Sequential)Child("conv");
             var h = x;

@@ -90,15 +90,21 @@ public sealed partial class Tensor
         return y.Squeeze(2);
     }
 
-    private static ConvGeometry Conv2dGeometry(Tensor x, Tensor w, Tensor? bias, Size2 stride, Padding2d padding, Size2 dilation, int groups, string op)
+    private static ConvGeometry Conv2dGeometry(Tensor x, Tensor w, Tensor? bias, Size2 stride, Padding2d padding, Size2 dilation, int groups, string op) =>
+        Conv2dGeometry(x.Shape, x.DType, w, bias, stride, padding, dilation, groups, op);
+
+    // The same for an input of shape xShape and type xType (one that is not made yet: a fused layer's intermediate).
+    private static ConvGeometry Conv2dGeometry(Shape xShape, DType xType, Tensor w, Tensor? bias, Size2 stride, Padding2d padding, Size2 dilation, int groups,
+        string op)
     {
+        var x = (Shape: xShape, DType: xType, Rank: xShape.Rank);
         if (x.Rank != 4) throw new ArgumentException($"{op}: input must be (N, C, H, W), got shape {x.Shape}.");
         if (w.Rank != 4) throw new ArgumentException($"{op}: weight must be (out_channels, in_channels / groups, KH, KW), got shape {w.Shape}.");
         if (!DTypes.IsFloatingPoint(x.DType) || x.DType != w.DType || x.DType is DType.Float16 or DType.BFloat16)
             throw new ArgumentException($"{op}: input and weight must both be float32 or float64, got {DTypes.Name(x.DType)} and {DTypes.Name(w.DType)}.");
         if (groups < 1) throw new ArgumentOutOfRangeException(nameof(groups), $"{op}: groups must be >= 1, got {groups}.");
         if (stride.H < 1 || stride.W < 1 || dilation.H < 1 || dilation.W < 1) throw new ArgumentOutOfRangeException(nameof(stride), $"{op}: stride and dilation must be >= 1, got {stride} and {dilation}.");
-        int n = x.Size(0), c = x.Size(1), h = x.Size(2), wd = x.Size(3), o = w.Size(0), kh = w.Size(2), kw = w.Size(3);
+        int n = xShape[0], c = xShape[1], h = xShape[2], wd = xShape[3], o = w.Size(0), kh = w.Size(2), kw = w.Size(3);
         if (c % groups != 0 || o % groups != 0)
             throw new ArgumentException($"{op}: in_channels {c} and out_channels {o} must both be divisible by groups {groups}.");
         if (w.Size(1) * groups != c)

@@ -92,6 +92,27 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         });
     }
 
+    public void ForwardInvertedResidual(Tensor x, FusedStage? expand, FusedStage depthwise, FusedStage project, Tensor? residual, Tensor y)
+    {
+        if (ExpandDepthwiseProject.Handles(expand, depthwise, project))
+        {
+            ExpandDepthwiseProject.Forward(x, expand, depthwise, project, residual, y);
+            return;
+        }
+        // Stage by stage.
+        Tensor? expanded = null;
+        if (expand is { } e)
+        {
+            expanded = Tensor.Empty(new Shape([e.G.N, e.G.O, e.G.OH, e.G.OW]), DType.Float32);
+            ForwardFused(x, e.W, e.Pack, e.Bias, null, expanded, e.G, e.Min, e.Max);
+        }
+        var d = depthwise.G;
+        using var inner = Tensor.Empty(new Shape([d.N, d.O, d.OH, d.OW]), DType.Float32);
+        ForwardFused(expanded ?? x, depthwise.W, depthwise.Pack, depthwise.Bias, null, inner, d, depthwise.Min, depthwise.Max);
+        expanded?.Dispose();
+        ForwardFused(inner, project.W, project.Pack, project.Bias, residual, y, project.G, project.Min, project.Max);
+    }
+
     public void BackwardInput(Tensor dy, Tensor w, Tensor dx, ConvGeometry g)
     {
         if (dy.DType == DType.Float64) BackwardInput<double>(dy, w, dx, g); else BackwardInput<float>(dy, w, dx, g);

@@ -30,19 +30,22 @@ internal static unsafe class DepthwiseFloat
     /// a row of zeros, and the columns left and right of it are masked out of the loads (in the first and last 16
     /// columns only); what depends only on the shapes is worked out once for the run of planes. Other strides (and
     /// machines without AVX-512) go tap by tap over each row, skipping the taps that fall outside. Either way an output
-    /// is bias then one FMA per tap in (ki, kj) order (padding adds w * 0).
+    /// is bias then one FMA per tap in (ki, kj) order (padding adds w * 0). Input and output planes are
+    /// <paramref name="xPlane"/> and <paramref name="yPlane"/> floats apart when those are given (g then describes a strip
+    /// of rows of larger planes), else the planes' sizes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void Forward(float[] x, int xo, float[] w, int wo, float[]? bias, int bo, float[] y, int yo, ConvGeometry g, int t0, int t1,
-        float min = float.NegativeInfinity, float max = float.PositiveInfinity)
+        float min = float.NegativeInfinity, float max = float.PositiveInfinity, long xPlane = 0, long yPlane = 0)
     {
-        int sw = g.Stride.W, chw = g.C * g.InPlane, ohw = g.OutPlane;
+        int sw = g.Stride.W;
+        long inPlane = xPlane > 0 ? xPlane : g.InPlane, chw = g.C * inPlane, ohw = yPlane > 0 ? yPlane : g.OutPlane;
         if (!Avx512F.IsSupported || !(sw == 1 || sw == 2) || g.Taps > 64 || g.OH * g.KH > 4096)
         {
             for (int t = t0; t < t1; t++)
             {
                 int o = t % g.O;
-                ForwardByTaps(x, xo + t / g.O * chw + o / g.OPerGroup * g.InPlane, w, wo + o * g.Taps, y, yo + t * ohw, bias?[bo + o] ?? 0, g, min, max);
+                ForwardByTaps(x, (int)(xo + t / g.O * chw + o / g.OPerGroup * inPlane), w, wo + o * g.Taps, y, (int)(yo + t * ohw), bias?[bo + o] ?? 0, g, min, max);
             }
             return;
         }
@@ -86,7 +89,7 @@ internal static unsafe class DepthwiseFloat
             for (int t = t0; t < t1; t++)
             {
                 int o = t % g.O;
-                float* plane = px + xo + (long)(t / g.O) * chw + (long)(o / g.OPerGroup) * g.InPlane;
+                float* plane = px + xo + (t / g.O) * chw + (o / g.OPerGroup) * inPlane;
                 for (int j = 0; j < g.OH * g.KH; j++) rows[j] = inputRow[j] < 0 ? zero : plane + (long)inputRow[j] * g.W;
                 for (int k = 0; k < g.Taps; k++) taps[k] = w[wo + o * g.Taps + k];
                 // Row groups outside, chunks inside: the input is read in order.

@@ -102,6 +102,9 @@ public sealed class Conv2d : ConvLayer
         ? Tensor.Conv2dFused(input, Weight, Bias, Stride, Padding, Dilation, Groups, residual, f.Min, f.Max, f.Pack)
         : Tensor.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups) + residual;
 
+    /// <summary>This layer as prepared for inference (weights, fused clamp, packs), or null before that.</summary>
+    internal FusedConv? Fused => _inference is { } f ? new FusedConv(Weight, Bias, Stride, Padding, Dilation, Groups, f.Min, f.Max, f.Pack) : null;
+
     protected override string ExtraRepr() => BaseRepr(Tuple(KernelSize.H, KernelSize.W), Tuple(Stride.H, Stride.W),
         (Padding.IsSame ? ", padding=same" : Padding == new Padding2d(0, 0, 0, 0) ? "" : Padding.Top == Padding.Bottom && Padding.Left == Padding.Right
             ? $", padding={Tuple(Padding.Top, Padding.Left)}" : $", padding={Tuple(Padding.Top, Padding.Bottom, Padding.Left, Padding.Right)}")
