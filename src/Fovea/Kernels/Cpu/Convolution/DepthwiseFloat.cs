@@ -173,20 +173,25 @@ internal static unsafe class DepthwiseFloat
                 r7 = rows + Math.Min(oh0 + 7, lastRow) * kh;
             Vector512<float> a0 = Vector512.Create(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             for (int ki = 0; ki < kh; ki++)
+            {
+                // The eight rows' pointers for this tap row, in registers for the tap columns' loads.
+                float* p0 = r0[ki], p1 = r1[ki], p2 = r2[ki], p3 = r3[ki], p4 = r4[ki], p5 = r5[ki], p6 = r6[ki], p7 = r7[ki];
+                float* tapRow = taps + ki * kw;
                 for (int kj = 0; kj < kw; kj++)
                 {
-                    var wv = Vector512.Create(taps[ki * kw + kj]);
+                    var wv = Vector512.Create(tapRow[kj]);
                     int at = chunkStart[kj];
-                    Vector512<float> m0 = chunkMasks[2 * kj], m1 = chunkMasks[2 * kj + 1];
-                    a0 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r0[ki] + at, m0, m1), a0);
-                    a1 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r1[ki] + at, m0, m1), a1);
-                    a2 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r2[ki] + at, m0, m1), a2);
-                    a3 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r3[ki] + at, m0, m1), a3);
-                    a4 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r4[ki] + at, m0, m1), a4);
-                    a5 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r5[ki] + at, m0, m1), a5);
-                    a6 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r6[ki] + at, m0, m1), a6);
-                    a7 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(r7[ki] + at, m0, m1), a7);
+                    Vector512<float> m0 = TC.Masked ? chunkMasks[2 * kj] : default, m1 = TC.Masked && TS.Two ? chunkMasks[2 * kj + 1] : default;
+                    a0 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p0 + at, m0, m1), a0);
+                    a1 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p1 + at, m0, m1), a1);
+                    a2 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p2 + at, m0, m1), a2);
+                    a3 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p3 + at, m0, m1), a3);
+                    a4 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p4 + at, m0, m1), a4);
+                    a5 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p5 + at, m0, m1), a5);
+                    a6 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p6 + at, m0, m1), a6);
+                    a7 = Vector512.FusedMultiplyAdd(wv, Load<TC, TS>(p7 + at, m0, m1), a7);
                 }
+            }
             float* dst = y + (long)oh0 * g.OW + ow0;
             Put(a0, dst, width, store, clamp, vmin, vmax);
             if (count > 1) Put(a1, dst + g.OW, width, store, clamp, vmin, vmax);
