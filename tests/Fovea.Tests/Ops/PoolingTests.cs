@@ -167,15 +167,17 @@ public class PoolingTests
 
     [Theory]
     [InlineData(3, 2, 1, 1, false)]   // ResNet's stem pool
+    [InlineData(3, 2, 1, 1, false, 75)]   // the same, several vectors of outputs a row
     [InlineData(3, 2, 0, 1, true)]
+    [InlineData(3, 2, 0, 1, true, 68)]
     [InlineData(2, 1, 0, 2, false)]
     [InlineData(2, 2, 0, 1, false)]
     [InlineData(5, 3, 2, 1, true)]
-    public void MaxPoolWithoutGradientMatchesTheIndexedValues(int k, int s, int p, int d, bool ceil)
+    public void MaxPoolWithoutGradientMatchesTheIndexedValues(int k, int s, int p, int d, bool ceil, int width = 19)
     {
-        var data = Tensor.Randn([2, 3, 21, 19], generator: new Fovea.Random.Generator(12)).ToArray<float>();
-        data[(1 * 21 + 4) * 19 + 5] = float.NaN;
-        var x = Tensor.FromArray(data, 2, 3, 21, 19);
+        var data = Tensor.Randn([2, 3, 21, width], generator: new Fovea.Random.Generator(12)).ToArray<float>();
+        data[(1 * 21 + 4) * width + 5] = float.NaN;
+        var x = Tensor.FromArray(data, 2, 3, 21, width);
         var (want, _) = Tensor.MaxPool2dWithIndices(x, k, s, p, d, ceil);
         using var _ = Fovea.Autograd.GradMode.NoGrad();
         var got = Tensor.MaxPool2d(x, k, s, p, d, ceil);

@@ -4,6 +4,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Fovea.Runtime.Threading;
 
 namespace Fovea.Kernels.Cpu;
@@ -29,7 +30,10 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         }
         float[] xa = x.RawArray<float>(), ya = y.RawArray<float>();
         int xo = x.Offset, yo = y.Offset, inPlane = w.InPlane, outPlane = w.OutPlane;
-        WorkerPool.For(w.Planes, p => MaxValuesPlane2d(xa.AsSpan(xo + p * inPlane, inPlane), w.W.In, w.H, w.W, ya.AsSpan(yo + p * outPlane, outPlane)));
+        if (Avx512F.IsSupported && w.W.Kernel == 3 && w.W.Stride == 2 && w.W.Step == 1 && w.H.Step == 1 && w.W.Pad + w.W.In <= (w.W.Out + 15) / 16 * 32 + 18)
+            WorkerPool.For(w.Planes, p => MaxValuesPlane3x2(xa.AsSpan(xo + p * inPlane, inPlane), w.W.In, w.H, w.W, ya.AsSpan(yo + p * outPlane, outPlane)));
+        else
+            WorkerPool.For(w.Planes, p => MaxValuesPlane2d(xa.AsSpan(xo + p * inPlane, inPlane), w.W.In, w.H, w.W, ya.AsSpan(yo + p * outPlane, outPlane)));
     }
 
     [ThreadStatic] private static float[]? _rowMax, _rowWindowMax;
@@ -58,6 +62,36 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
             if (stride == 1) hm.CopyTo(yr);
             else for (int ow = 0; ow < outW; ow++) yr[ow] = hm[ow * stride];
         }
+    }
+
+    // 3-wide windows at stride 2 along rows (ResNet's stem pool, 3x3 / 2): after the maximum down the window's rows into
+    // the padded row m, output ow is the maximum of padded columns 2ow .. 2ow + 2: 16 outputs are the even lanes of
+    // the maximum of three 32-float loads one column apart.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxValuesPlane3x2(ReadOnlySpan<float> x, int wi, PoolAxis ah, PoolAxis aw, Span<float> y)
+    {
+        int outW = aw.Out, pad = aw.Pad, width = (outW + 15) / 16 * 32 + 18;
+        var m = _rowMax is { } r && r.Length >= width ? r.AsSpan(0, width) : (_rowMax = new float[width]).AsSpan();
+        m.Fill(float.NegativeInfinity);
+        var row = m.Slice(pad, wi);
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        fixed (float* pm = m, py = y)
+            for (int oh = 0; oh < ah.Out; oh++)
+            {
+                int h0 = ah.Start[oh], h1 = ah.End[oh];
+                x.Slice(h0 * wi, wi).CopyTo(row);
+                for (int h = h0 + 1; h < h1; h++) System.Numerics.Tensors.TensorPrimitives.Max(row, x.Slice(h * wi, wi), row);
+                float* yr = py + (long)oh * outW;
+                for (int ow = 0; ow < outW; ow += 16)
+                {
+                    float* at = pm + 2 * ow;
+                    var lo = Vector512.Max(Vector512.Max(Vector512.Load(at), Vector512.Load(at + 1)), Vector512.Load(at + 2));
+                    var hi = Vector512.Max(Vector512.Max(Vector512.Load(at + 16), Vector512.Load(at + 17)), Vector512.Load(at + 18));
+                    var v = Avx512F.PermuteVar16x32x2(lo, evens, hi);
+                    if (ow + 16 <= outW) v.Store(yr + ow);
+                    else Avx512F.MaskStore(yr + ow, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle(), v);
+                }
+            }
     }
 
     public void AvgForward(Tensor x, Tensor y, PoolWindows win)
