@@ -89,6 +89,19 @@ public class ConvFusedTests
         }
     }
 
+    // The plain (training) float32 convolution takes Winograd too, its weights transformed on every call.
+    [Fact]
+    public void PlainConvolutionMatchesFloat64ThroughWinograd()
+    {
+        var g = new Fovea.Random.Generator(9);
+        var x = Tensor.Randn([3, 32, 14, 14], generator: g);
+        var w = Tensor.Randn([64, 32, 3, 3], generator: g) * 0.2;
+        var b = Tensor.Randn([64], generator: g);
+        var exact = Tensor.Conv2d(x.To(DType.Float64), w.To(DType.Float64), b.To(DType.Float64), 1, 1);
+        var got = Tensor.Conv2d(x, w, b, 1, 1);
+        Fixture.AssertClose(exact, got, 2e-5 * exact.Abs().Max().Item<double>(), 0, "3x3 convolution, 32 -> 64 channels, 14 x 14");
+    }
+
     [Fact]
     public void ChangedWeightsArePackedAgain()
     {

@@ -162,7 +162,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         public static T[] Get(int n) => _buf is { } b && b.Length >= n ? b : _buf = GC.AllocateUninitializedArray<T>(n);
     }
 
-    private static void Forward<T>(Tensor xt, Tensor wt, Tensor? bt, Tensor yt, ConvGeometry g) where T : unmanaged, INumber<T>
+    private static unsafe void Forward<T>(Tensor xt, Tensor wt, Tensor? bt, Tensor yt, ConvGeometry g) where T : unmanaged, INumber<T>
     {
         var x = xt.RawArray<T>();
         int xo = xt.Offset, wo = wt.Offset, yo = yt.Offset;
@@ -178,6 +178,15 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
                 DepthwiseFloat.ForwardAll((float[])(object)x, xo, (float[])(object)w, wo, (float[]?)(object?)bias, bo, (float[])(object)y, yo, g);
             }
             else WorkerPool.For(g.N * g.O, t => DepthwiseForward(x, xo + t / g.O * chw, w, wo, y, yo + t * ohw, t % g.O, g, bias, bo));
+            return;
+        }
+        if (typeof(T) == typeof(float) && Winograd.Handles(g))
+        {
+            // Weights that change every step (training) are transformed on every call: a few multiply-adds per weight
+            // against the batch's products.
+            using var u = Winograd.Pack(((float[])(object)w).AsSpan(wo, g.O * g.C * 9), g.O, g.C);
+            fixed (T* px = x, py = y, pb = bias)
+                Winograd.Forward((float*)px + xo, g, u, pb == null ? null : (float*)pb + bo, null, (float*)py + yo, float.NegativeInfinity, float.PositiveInfinity);
             return;
         }
         if (ImagesPerTask(g) is var per && per > 1)
