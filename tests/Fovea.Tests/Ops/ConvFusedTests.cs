@@ -102,6 +102,30 @@ public class ConvFusedTests
         Fixture.AssertClose(exact, got, 2e-5 * exact.Abs().Max().Item<double>(), 0, "3x3 convolution, 32 -> 64 channels, 14 x 14");
     }
 
+    // Its input gradient is a convolution of dy with the flipped weights (channels swapped, padding 2 - p), through
+    // Winograd as well: against float64, for each padding that allows it.
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(0, 0, 0, 0)]
+    [InlineData(2, 1, 0, 2)]
+    public void InputGradientMatchesFloat64ThroughWinograd(int top, int bottom, int left, int right)
+    {
+        var g = new Fovea.Random.Generator(10);
+        var x = Tensor.Randn([2, 48, 13, 15], generator: g);
+        var w = Tensor.Randn([40, 48, 3, 3], generator: g) * 0.2;
+        var padding = new Padding2d(top, bottom, left, right);
+        var r = Tensor.Randn(Tensor.Conv2d(x, w, null, 1, padding).ShapeArray, generator: g);
+        Tensor InputGradient(Tensor xs, Tensor ws, Tensor rs)
+        {
+            var xg = xs.Detach().RequiresGrad_();
+            (Tensor.Conv2d(xg, ws, null, 1, padding) * rs).Sum().Backward();
+            return xg.Grad!;
+        }
+        var exact = InputGradient(x.To(DType.Float64), w.To(DType.Float64), r.To(DType.Float64));
+        var got = InputGradient(x, w, r);
+        Fixture.AssertClose(exact, got, 2e-5 * exact.Abs().Max().Item<double>(), 0, $"input gradient, padding ({top}, {bottom}, {left}, {right})");
+    }
+
     [Fact]
     public void ChangedWeightsArePackedAgain()
     {

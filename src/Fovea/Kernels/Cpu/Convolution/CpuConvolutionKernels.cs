@@ -155,6 +155,19 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
 
     private static bool IsDepthwise(ConvGeometry g) => g.CPerGroup == 1 && g.Groups > 1;
 
+    // The convolution that computes a 3x3 stride-1 layer's input gradient from dy (channels swapped, padding 2 - p),
+    // when Winograd takes it; else null.
+    private static ConvGeometry? TransposedWinograd(ConvGeometry g)
+    {
+        var p = g.Pad;
+        if (g.KH != 3 || g.KW != 3 || g.D != 1 || g.KD != 1 || g.Groups != 1 || g.Stride != new Size2(1, 1) || g.Dilation != new Size2(1, 1)
+            || p.Top > 2 || p.Bottom > 2 || p.Left > 2 || p.Right > 2)
+            return null;
+        var t = new ConvGeometry(g.N, g.O, g.OH, g.OW, g.C, 3, 3, g.H, g.W, new Size2(1, 1), new Padding2d(2 - p.Top, 2 - p.Bottom, 2 - p.Left, 2 - p.Right),
+            new Size2(1, 1), 1);
+        return Winograd.Handles(t) ? t : null;
+    }
+
     /// <summary>A per-thread scratch array of at least <paramref name="n"/> elements.</summary>
     private static class Scratch<T>
     {
@@ -232,13 +245,27 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
             ImplicitGemm.Forward(px + xo, g, null, pw + wo, pb == null ? null : pb + bo, null, py + yo, float.NegativeInfinity, float.PositiveInfinity);
     }
 
-    private static void BackwardInput<T>(Tensor dyt, Tensor wt, Tensor dxt, ConvGeometry g) where T : unmanaged, INumber<T>
+    private static unsafe void BackwardInput<T>(Tensor dyt, Tensor wt, Tensor dxt, ConvGeometry g) where T : unmanaged, INumber<T>
     {
         var dy = dyt.RawArray<T>();
         var w = wt.RawArray<T>();
         var dx = dxt.RawArray<T>();
         int dyo = dyt.Offset, wo = wt.Offset, dxo = dxt.Offset;
         int chw = g.C * g.InPlane, ohw = g.OutPlane, cg = g.CPerGroup, og = g.OPerGroup;
+        if (typeof(T) == typeof(float) && TransposedWinograd(g) is { } gt)
+        {
+            // A 3x3 stride-1 convolution's input gradient is the convolution of dy with the weights flipped and their
+            // channels swapped (W'[c][o][2 - kh][2 - kw] = W[o][c][kh][kw]), padded 2 - p: Winograd again.
+            var flipped = GC.AllocateUninitializedArray<float>(g.C * g.O * 9);
+            var wf = (float[])(object)w;
+            for (int o = 0; o < g.O; o++)
+                for (int c = 0; c < g.C; c++)
+                    for (int k = 0; k < 9; k++) flipped[(c * g.O + o) * 9 + 8 - k] = wf[wo + (o * g.C + c) * 9 + k];
+            using var u = Winograd.Pack(flipped, g.C, g.O);
+            fixed (T* pdy = dy, pdx = dx)
+                Winograd.Forward((float*)pdy + dyo, gt, u, null, null, (float*)pdx + dxo, float.NegativeInfinity, float.PositiveInfinity);
+            return;
+        }
         dxt.AsSpan<T>().Clear();
         if (IsDepthwise(g))
         {
