@@ -4,8 +4,9 @@
 // direct convolution takes 144. Summed over input channels, each of the 36 element positions ("points") is a GEMM:
 //   M[p] (O x tiles) = U[p] (O x C) V[p] (C x tiles),   U[p] = (G w G^T)[p] packed once (ConvWeightPack),
 //   V[p] = (B^T d B)[p] for every 6x6 input tile d,       y tile = A^T M A (+ bias, residual, clamp).
-// The transforms run on 16 tiles of a tile row at once: one vector lane per tile. A padded input row is split by
-// column mod 4 (its 16 tiles' k-th columns are then one vector), the output row interleaved back the same way.
+// The input transform runs on 16 tiles at once, one vector lane per tile: 16 of a tile row, or 8 or 4 of each of 2
+// or 4 tile rows when rows have that few tiles. Padded input rows are split by column mod 4 (the tiles' k-th columns
+// are then one vector). The output transform runs on 16 output channels at once (one lane each), transposed back.
 // Rounding differs from direct convolution by a few float32 ulps of the largest transformed terms (tests bound it).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -132,7 +133,9 @@ internal static unsafe class Winograd
     private readonly record struct Layout(ConvGeometry G, int TilesH, int TilesW, int Mr, long SliverFloats)
     {
         public int PerImage => TilesH * TilesW;
-        public int Blocks => (TilesW + TilesPerVector - 1) / TilesPerVector;
+        /// <summary>Tiles of one tile row per 16-lane vector: 4 or 8 when a row has that few (the vector then holds 4 or 2 tile rows), else 16.</summary>
+        public int Segment => TilesW <= 4 ? 4 : TilesW <= 8 ? 8 : TilesPerVector;
+        public int Blocks => (TilesW + Segment - 1) / Segment;
     }
 
     // V of input channels [c0, c1) for tiles [t0, t1) (the first at v): each tile row of each channel that has tiles
@@ -143,9 +146,14 @@ internal static unsafe class Winograd
         var g = l.G;
         var h = stackalloc Vector512<float>[Points];
         var col = stackalloc Vector512<float>[6];
-        var masks = stackalloc Vector512<float>[3];
-        var targets = stackalloc float*[3];
+        var masks = stackalloc Vector512<float>[2 * TilesPerVector];
+        var targets = stackalloc float*[2 * TilesPerVector];
+        var starts0 = stackalloc int[2 * TilesPerVector];
+        var ends = stackalloc int[2 * TilesPerVector];
+        var rows = stackalloc float*[4];
+        var starts = stackalloc int[4];
         int first = t0 - t0 % l.Mr;   // v's first tile
+        int segment = l.Segment, stack = TilesPerVector / segment;
         for (int n = t0 / l.PerImage; n <= (t1 - 1) / l.PerImage; n++)
         {
             int imageTile = n * l.PerImage;
@@ -155,32 +163,51 @@ internal static unsafe class Winograd
                 {
                     float* plane = x + ((long)n * g.C + c) * g.H * g.W;
                     int carried = 0;   // rows of h still valid from the tile row above (its last two are this one's first)
-                    for (int i = i0; i < i1; i++)
+                    for (int i = i0; i < i1; i += stack)
                     {
-                        // The block's lanes with tiles in [t0, t1), as runs that each fall in one sliver.
-                        int tile0 = imageTile + i * l.TilesW + jb * TilesPerVector;
-                        int lane0 = Math.Max(0, t0 - tile0), lane1 = Math.Min(Math.Min(TilesPerVector, l.TilesW - jb * TilesPerVector), t1 - tile0);
+                        // The vector's lanes with tiles in [t0, t1) (segment s: tile row i + s), as runs that each fall
+                        // in one sliver.
                         int runs = 0;
-                        for (int lane = lane0; lane < lane1; runs++)
+                        for (int sg = 0; sg < stack && i + sg < i1; sg++)
                         {
-                            int local = tile0 + lane - first, inSliver = local % l.Mr, end = Math.Min(lane1, lane + l.Mr - inSliver);
-                            masks[runs] = (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(lane))
-                                & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(end))).AsSingle();
-                            targets[runs] = v + local / l.Mr * l.SliverFloats + (long)c * l.Mr + inSliver - lane;
-                            lane = end;
+                            int tile0 = imageTile + (i + sg) * l.TilesW + jb * segment;
+                            int lane0 = Math.Max(0, t0 - tile0), lane1 = Math.Min(Math.Min(segment, l.TilesW - jb * segment), t1 - tile0);
+                            for (int lane = lane0; lane < lane1;)
+                            {
+                                int local = tile0 + lane - first, inSliver = local % l.Mr, end = Math.Min(lane1, lane + l.Mr - inSliver);
+                                int from = sg * segment + lane, to = sg * segment + end;
+                                float* target = v + local / l.Mr * l.SliverFloats + (long)c * l.Mr + inSliver - from;
+                                // Lanes that continue the last run in the same sliver (rows of exactly one segment) join it.
+                                if (runs > 0 && ends[runs - 1] == from && targets[runs - 1] == target) ends[runs - 1] = to;
+                                else
+                                {
+                                    starts0[runs] = from;
+                                    ends[runs] = to;
+                                    targets[runs++] = target;
+                                }
+                                lane = end;
+                            }
                         }
                         if (runs == 0)
                         {
                             carried = 0;
                             continue;
                         }
-                        // Rows first: h[r][b] = (d_r B)[b] for the 6 padded rows r (padded row 4i + r, columns from 64 jb:
-                        // input row 4i + r - top from column 64 jb - left).
+                        for (int run = 0; run < runs; run++)
+                            masks[run] = (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(starts0[run]))
+                                & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(ends[run]))).AsSingle();
+                        // Rows first: h[r][b] = (d_r B)[b] for the 6 padded rows r of each segment's tile row (padded row
+                        // 4i' + r: input row 4i' + r - top, its 4 x 16 columns (for this block) from column 64 jb - left).
                         for (int r = carried; r < 6; r++)
                         {
-                            int row = 4 * i + r - g.Pad.Top;
-                            float* at = row >= 0 && row < g.H ? plane + (long)row * g.W : null;
-                            Deinterleave(at, jb * ColumnsPerVector - g.Pad.Left, g.W, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
+                            for (int q = 0; q < 4; q++)
+                            {
+                                // Quarter q of the vector's 64 columns: segment q * 4 / segment's columns from 16 q mod (4 segment).
+                                int sg = q * 4 / segment, row = 4 * (i + sg) + r - g.Pad.Top;
+                                rows[q] = i + sg < i1 && row >= 0 && row < g.H ? plane + (long)row * g.W : null;
+                                starts[q] = jb * ColumnsPerVector - g.Pad.Left + 16 * q % (4 * segment);
+                            }
+                            Deinterleave(rows, starts, g.W, segment == TilesPerVector, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
                             TransformB(d0, d1, d2, d3, d4, d5, h + r * 6);
                         }
                         // Then columns, stored as they are made: V[a][b] = (B^T h)[a][b].
@@ -191,6 +218,7 @@ internal static unsafe class Winograd
                             for (int run = 0; run < runs; run++)
                                 for (int a = 0; a < 6; a++) Avx512F.MaskStore(targets[run] + (a * 6 + b) * pointStride, masks[run], col[a]);
                         }
+                        if (stack > 1) continue;
                         for (int b = 0; b < 6; b++)
                         {
                             h[b] = h[24 + b];
@@ -202,43 +230,55 @@ internal static unsafe class Winograd
         }
     }
 
-    // The 16 tiles whose first column is row[start] (start may be negative), their column k (row[start + 4j + k], k <
-    // 6; zero outside [0, width) and for a null row) as one vector each.
+    // The 16 tiles whose columns start at rows[q][starts[q]] for lanes 4q .. 4q + 3 (a start may be negative; a null
+    // row is zeros), their column k (k < 6; zero outside [0, width)) as one vector each. One row (whole): columns 4 and 5
+    // of a lane are columns 0 and 1 of the next, the last lane's from past the 64 columns; rows side by side (stacked
+    // tile rows): columns 4 .. 67 are loaded and split again.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Deinterleave(float* row, int start, int width, out Vector512<float> d0, out Vector512<float> d1, out Vector512<float> d2,
-        out Vector512<float> d3, out Vector512<float> d4, out Vector512<float> d5)
+    private static void Deinterleave(float** rows, int* starts, int width, bool whole, out Vector512<float> d0, out Vector512<float> d1,
+        out Vector512<float> d2, out Vector512<float> d3, out Vector512<float> d4, out Vector512<float> d5)
     {
-        if (row == null)
+        var v0 = Load(rows[0], starts[0], width);
+        var v1 = Load(rows[1], starts[1], width);
+        var v2 = Load(rows[2], starts[2], width);
+        var v3 = Load(rows[3], starts[3], width);
+        Split(v0, v1, v2, v3, out d0, out d1, out d2, out d3);
+        if (whole)
         {
-            d0 = d1 = d2 = d3 = d4 = d5 = Vector512<float>.Zero;
+            float* row = rows[3];
+            int last = starts[3] + 16;
+            float e4 = row != null && (uint)last < (uint)width ? row[last] : 0, e5 = row != null && (uint)(last + 1) < (uint)width ? row[last + 1] : 0;
+            d4 = Avx512F.AlignRight32(Vector512.Create(e4).AsInt32(), d0.AsInt32(), 1).AsSingle();
+            d5 = Avx512F.AlignRight32(Vector512.Create(e5).AsInt32(), d1.AsInt32(), 1).AsSingle();
             return;
         }
-        var v0 = Load(row, start, width);
-        var v1 = Load(row, start + 16, width);
-        var v2 = Load(row, start + 32, width);
-        var v3 = Load(row, start + 48, width);
-        // Split by column mod 2 (each pair of vectors' even and odd floats), then the halves again by mod 2: the 64
-        // floats' columns 4j, 4j + 1, 4j + 2, 4j + 3 of the 16 tiles.
+        Split(Load(rows[0], starts[0] + 4, width), Load(rows[1], starts[1] + 4, width), Load(rows[2], starts[2] + 4, width), Load(rows[3], starts[3] + 4, width),
+            out d4, out d5, out _, out _);
+    }
+
+    // 64 floats' columns 4j, 4j + 1, 4j + 2, 4j + 3 of their 16 groups of 4: split by column mod 2 (each pair of vectors'
+    // even and odd floats), then the halves again by mod 2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Split(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, out Vector512<float> c0,
+        out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
+    {
         var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         var odds = evens + Vector512<int>.One;
         var even01 = Avx512F.PermuteVar16x32x2(v0, evens, v1);
         var odd01 = Avx512F.PermuteVar16x32x2(v0, odds, v1);
         var even23 = Avx512F.PermuteVar16x32x2(v2, evens, v3);
         var odd23 = Avx512F.PermuteVar16x32x2(v2, odds, v3);
-        d0 = Avx512F.PermuteVar16x32x2(even01, evens, even23);
-        d1 = Avx512F.PermuteVar16x32x2(odd01, evens, odd23);
-        d2 = Avx512F.PermuteVar16x32x2(even01, odds, even23);
-        d3 = Avx512F.PermuteVar16x32x2(odd01, odds, odd23);
-        // Columns 4j + 4 and 4j + 5: columns 0 and 1 of the next tile, the last lane from past the 64 columns.
-        float e4 = (uint)(start + 64) < (uint)width ? row[start + 64] : 0, e5 = (uint)(start + 65) < (uint)width ? row[start + 65] : 0;
-        d4 = Avx512F.AlignRight32(Vector512.Create(e4).AsInt32(), d0.AsInt32(), 1).AsSingle();
-        d5 = Avx512F.AlignRight32(Vector512.Create(e5).AsInt32(), d1.AsInt32(), 1).AsSingle();
+        c0 = Avx512F.PermuteVar16x32x2(even01, evens, even23);
+        c1 = Avx512F.PermuteVar16x32x2(odd01, evens, odd23);
+        c2 = Avx512F.PermuteVar16x32x2(even01, odds, even23);
+        c3 = Avx512F.PermuteVar16x32x2(odd01, odds, odd23);
     }
 
     // row[start .. start + 16), zero outside [0, width): a plain load inside, masked at the edges.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Load(float* row, int start, int width)
     {
+        if (row == null) return Vector512<float>.Zero;
         if (start >= 0 && start + 16 <= width) return Vector512.Load(row + start);
         if (start >= width || start + 16 <= 0) return Vector512<float>.Zero;
         var column = Vector512<int>.Indices + Vector512.Create(start);
