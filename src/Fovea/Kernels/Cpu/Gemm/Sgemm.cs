@@ -229,15 +229,27 @@ internal static unsafe partial class Sgemm
         static abstract void Next(ref float* bp, ref long* offsets);
     }
 
-    // A's packed sliver PrefetchSteps ahead, and B's when it is packed too (row-offset B is an image, in cache).
+    // A's packed sliver PrefetchSteps ahead, and B's when it is packed too; row-offset B (an image read in place) its
+    // row RowPrefetchSteps ahead, which the hardware cannot guess (stride-2 taps alternate between four phase planes:
+    // ResNet-18's 3x3 / 2 layers 0.63 -> 0.54, 0.70 -> 0.57 ms).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch<TB>(float* aAhead, float* bp) where TB : struct, IBRows
+    private static void Prefetch<TB>(float* aAhead, float* bp, long* offsets, int left) where TB : struct, IBRows
     {
         System.Runtime.Intrinsics.X86.Sse.Prefetch0(aAhead);
-        if (typeof(TB) != typeof(PackedRows)) return;
-        System.Runtime.Intrinsics.X86.Sse.Prefetch0(bp + 32 * PrefetchSteps);
-        System.Runtime.Intrinsics.X86.Sse.Prefetch0(bp + 32 * PrefetchSteps + 16);
+        if (typeof(TB) == typeof(PackedRows))
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(bp + 32 * PrefetchSteps);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(bp + 32 * PrefetchSteps + 16);
+        }
+        else if (left > RowPrefetchSteps)
+        {
+            float* row = bp + offsets[RowPrefetchSteps];
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(row);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + 16);
+        }
     }
+
+    private const int RowPrefetchSteps = 16;
 
     private struct PackedRows : IBRows
     {
@@ -264,7 +276,7 @@ internal static unsafe partial class Sgemm
             cb0 = default, cb1 = default, cc0 = default, cc1 = default, cd0 = default, cd1 = default;
         for (int p = 0; p < kb; p++)
         {
-            Prefetch<TB>(ap + 14 * PrefetchSteps, bp);
+            Prefetch<TB>(ap + 14 * PrefetchSteps, bp, offsets, kb - p);
             float* row = TB.Row(bp, offsets);
             var b0 = Vector512.Load(row);
             var b1 = Vector512.Load(row + 16);
@@ -341,7 +353,7 @@ internal static unsafe partial class Sgemm
             c70 = default, c71 = default;
         for (int p = 0; p < kb; p++)
         {
-            Prefetch<TB>(ap + 8 * PrefetchSteps, bp);
+            Prefetch<TB>(ap + 8 * PrefetchSteps, bp, offsets, kb - p);
             float* row = TB.Row(bp, offsets);
             var b0 = Vector512.Load(row);
             var b1 = Vector512.Load(row + 16);
