@@ -18,11 +18,12 @@ public static class Inference
     /// <summary>
     /// Prepares <paramref name="model"/> for inference: evaluation mode, <see cref="FoldBatchNorm"/>, every ReLU or ReLU6
     /// that directly follows a convolution in a Sequential fused into it, residual blocks fused (ResNet's ReLUs and
-    /// shortcut adds, MobileNetV2's shortcut adds run in their convolutions), and every Conv2d's weights packed once
-    /// for the GEMM (packed again automatically if the weights change). Outputs match the unprepared model's to float
-    /// rounding; under autograd the layers run their unfused ops. Only for evaluation, like <see cref="FoldBatchNorm"/>; export to ONNX before
-    /// optimizing, and hook layers (feature maps, Grad-CAM) on the unoptimized model: a fused block calls its last
-    /// convolution directly, with the shortcut.
+    /// shortcut adds run in their convolutions; MobileNetV2's inverted residual blocks run as one op), and every
+    /// Conv2d's weights packed once for the GEMM, or Winograd-transformed for 3x3 stride-1 layers (packed again
+    /// automatically if the weights change). Outputs match the unprepared model's to float rounding; under autograd
+    /// the layers run their unfused ops. Only for evaluation, like <see cref="FoldBatchNorm"/>; export to ONNX before
+    /// optimizing, and hook layers (feature maps, Grad-CAM) on the unoptimized model: a fused block calls its
+    /// convolutions directly, not through their modules.
     /// <example><code>var summary = Inference.Optimize(model); using (GradMode.NoGrad()) logits = model.Call(images);</code></example>
     /// </summary>
     public static InferenceOptimization Optimize(Module model)

@@ -26,8 +26,7 @@ public sealed partial class Tensor
         }
         var g = Conv2dGeometry(input, weight, bias, stride, padding, dilation, groups, "Conv2d");
         var shape = new Shape([g.N, g.O, g.OH, g.OW]);
-        if (residual != null && (residual.Shape != shape || residual.DType != DType.Float32))
-            throw new ArgumentException($"Conv2d: the fused residual must be float32 of the output's shape {shape}, got {DTypes.Name(residual.DType)} {residual.Shape}.");
+        CheckFusedResidual(residual, shape);
         using var xc = input.Contiguous();
         using var wc = weight.Contiguous();
         using var bc = bias?.Contiguous();
@@ -36,6 +35,14 @@ public sealed partial class Tensor
         ConvolutionKernels.For(input.Device).ForwardFused(xc, wc, pack, bc, rc, output, g, min, max);
         return output;
     }
+
+    // A residual added in a fused op's output: float32 of the output's shape.
+    private static void CheckFusedResidual(Tensor? residual, Shape shape)
+    {
+        if (residual != null && (residual.Shape != shape || residual.DType != DType.Float32))
+            throw new ArgumentException($"Conv2d: the fused residual must be float32 of the output's shape {shape}, got {DTypes.Name(residual.DType)} {residual.Shape}.");
+    }
+
     /// <summary>
     /// An inverted residual block in one op: the 1x1 <paramref name="expand"/> (or none), the depthwise convolution, the
     /// 1x1 <paramref name="project"/> plus <paramref name="residual"/> (the output's shape, or null), each stage clamped
@@ -70,8 +77,7 @@ public sealed partial class Tensor
             FusedStage? e1 = expand is { } ex ? Stage(ex, "expansion") : null;
             var d = Stage(depthwise, "depthwise");
             var p = Stage(project, "projection");
-            if (residual != null && (residual.Shape != shape || residual.DType != DType.Float32))
-                throw new ArgumentException($"Conv2d: the fused residual must be float32 of the output's shape {shape}, got {DTypes.Name(residual.DType)} {residual.Shape}.");
+            CheckFusedResidual(residual, shape);
             using var xc = input.Contiguous();
             using var rc = residual?.Contiguous();
             var output = Empty(shape, DType.Float32);

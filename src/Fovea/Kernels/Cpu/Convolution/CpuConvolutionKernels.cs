@@ -172,7 +172,7 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
     private static class Scratch<T>
     {
         [ThreadStatic] private static T[]? _buf;
-        public static T[] Get(int n) => _buf is { } b && b.Length >= n ? b : _buf = GC.AllocateUninitializedArray<T>(n);
+        public static T[] Get(int n) => ThreadBuffer.Grow(ref _buf, n);
     }
 
     private static unsafe void Forward<T>(Tensor xt, Tensor wt, Tensor? bt, Tensor yt, ConvGeometry g) where T : unmanaged, INumber<T>
@@ -256,12 +256,12 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         {
             // A 3x3 stride-1 convolution's input gradient is the convolution of dy with the weights flipped and their
             // channels swapped (W'[c][o][2 - kh][2 - kw] = W[o][c][kh][kw]), padded 2 - p: Winograd again.
-            var flipped = GC.AllocateUninitializedArray<float>(g.C * g.O * 9);
+            var flipped = Scratch<float>.Get(g.C * g.O * 9);
             var wf = (float[])(object)w;
             for (int o = 0; o < g.O; o++)
                 for (int c = 0; c < g.C; c++)
                     for (int k = 0; k < 9; k++) flipped[(c * g.O + o) * 9 + 8 - k] = wf[wo + (o * g.C + c) * 9 + k];
-            using var u = Winograd.Pack(flipped, g.C, g.O);
+            using var u = Winograd.Pack(flipped.AsSpan(0, g.C * g.O * 9), g.C, g.O);
             fixed (T* pdy = dy, pdx = dx)
                 Winograd.Forward((float*)pdy + dyo, gt, u, null, null, (float*)pdx + dxo, float.NegativeInfinity, float.PositiveInfinity);
             return;

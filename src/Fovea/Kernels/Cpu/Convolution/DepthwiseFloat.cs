@@ -162,7 +162,7 @@ internal static unsafe class DepthwiseFloat
             bool clamp = !float.IsNegativeInfinity(min) || !float.IsPositiveInfinity(max);
             var vmin = Vector512.Create(min);
             var vmax = Vector512.Create(max);
-            var store = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+            var store = LaneMask.First(width);
             Vector512<float>* chunkMasks = masks + c * kw * 2;
             int* chunkStart = start + c * kw;
             int count = Math.Min(8, g.OH - oh0), lastRow = g.OH - 1;

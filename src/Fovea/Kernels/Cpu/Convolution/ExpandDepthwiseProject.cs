@@ -51,8 +51,6 @@ internal static unsafe class ExpandDepthwiseProject
     [ThreadStatic] private static float[]? _expanded, _depthwise;
     [ThreadStatic] private static long[]? _rows;
 
-    private static T[] Grow<T>(ref T[]? buf, long n) => buf is { } b && b.Length >= n ? b : buf = GC.AllocateUninitializedArray<T>((int)n);
-
     /// <summary>
     /// y = clamp(P depthwise(clamp(E x + b1)) + b3 + residual) for x (N, C, H, W), each stage's weights packed in its
     /// <see cref="FusedStage.Pack"/> (the depthwise weights used as they are); no expansion: the depthwise layer reads x.
@@ -76,10 +74,10 @@ internal static unsafe class ExpandDepthwiseProject
             // The depthwise layer's input: the expanded rows (hidden planes of rows x W), or the image's rows in place.
             float[] source = xs;
             long sourceAt = image + (long)r0 * g.W, sourcePlane = inPlane;
-            var offsets = Grow(ref _rows, Math.Max(inChannels, hidden));
+            var offsets = ThreadBuffer.Grow(ref _rows, Math.Max(inChannels, hidden));
             if (expand is { } ex && rows > 0)
             {
-                source = Grow(ref _expanded, (long)hidden * rows * g.W);
+                source = ThreadBuffer.Grow(ref _expanded, (long)hidden * rows * g.W);
                 (sourceAt, sourcePlane) = (0, (long)rows * g.W);
                 // B's row c: input channel c's rows r0 .. r1, in place (its last sliver read past the end when the
                 // storage goes on that far).
@@ -93,7 +91,7 @@ internal static unsafe class ExpandDepthwiseProject
             // The strip as an image of its own (rows r0 .. r1 of the input, output rows oh0 .. oh1) into the depthwise
             // buffer, then 32 floats the projection may read past its last row.
             var strip = g with { N = 1, H = rows, OH = outRows, Pad = g.Pad with { Top = r0 - (oh0 * g.Stride.H - g.Pad.Top) } };
-            var d = Grow(ref _depthwise, (long)hidden * outRows * g.OW + 32);
+            var d = ThreadBuffer.Grow(ref _depthwise, (long)hidden * outRows * g.OW + 32);
             DepthwiseFloat.Forward(source, (int)sourceAt, w2, depthwise.W.Offset, b2, depthwise.Bias?.Offset ?? 0, d, 0, strip, 0, hidden,
                 depthwise.Min, depthwise.Max, sourcePlane);
             for (int c = 0; c < hidden; c++) offsets[c] = (long)c * outRows * g.OW;

@@ -18,8 +18,6 @@ internal static unsafe class ImplicitGemm
     [ThreadStatic] private static float[]? _padded, _wide;
     [ThreadStatic] private static long[]? _rows;
 
-    private static T[] Grow<T>(ref T[]? buf, long n) => buf is { } b && b.Length >= n ? b : buf = GC.AllocateUninitializedArray<T>((int)n);
-
     /// <summary>
     /// One image and group: y (og, OH, OW) at <paramref name="y"/> = clamp(conv(x) + bias + residual) for the group's
     /// input channels at <paramref name="x"/> (cg, H, W); weights as <paramref name="packed"/> or row-major <paramref name="w"/>.
@@ -31,10 +29,10 @@ internal static unsafe class ImplicitGemm
         long phase = (long)ph * pw, plane = phase * sh * sw;   // a channel's phase planes
         int wideN = (g.OH - 1) * pw + g.OW;   // the last output row's discarded columns are not computed
         // The phase planes, then 32 zeros: the GEMM reads every B row's last sliver 32 columns wide (Sgemm.GemmRowOffsets).
-        var padded = Grow(ref _padded, cg * plane + 32);
+        var padded = ThreadBuffer.Grow(ref _padded, cg * plane + 32);
         // C itself: used only when K takes more than one slice (a single slice stages each tile in L1; Sgemm.Run).
-        var wide = Grow(ref _wide, (long)og * wideN);
-        var rows = Grow(ref _rows, g.ColRows);
+        var wide = ThreadBuffer.Grow(ref _wide, (long)og * wideN);
+        var rows = ThreadBuffer.Grow(ref _rows, g.ColRows);
         for (int c = 0, r = 0; c < cg; c++)
             for (int kh = 0; kh < g.KH; kh++)
                 for (int kw = 0; kw < g.KW; kw++, r++)

@@ -71,10 +71,10 @@ internal static unsafe class PaddedPlane
                 {
                     // The last (fewer than 32) columns: masked loads and stores.
                     int rest = w - c;
-                    var lo = Avx512F.MaskLoad(src + c, Lanes(rest), Vector512<float>.Zero);
-                    var hi = Avx512F.MaskLoad(src + c + 16, Lanes(rest - 16), Vector512<float>.Zero);
-                    Avx512F.MaskStore(even + c / 2, Lanes((rest + 1) / 2), Avx512F.PermuteVar16x32x2(lo, Evens, hi));
-                    Avx512F.MaskStore(odd + c / 2, Lanes(rest / 2), Avx512F.PermuteVar16x32x2(lo, odds, hi));
+                    var lo = Avx512F.MaskLoad(src + c, LaneMask.First(rest), Vector512<float>.Zero);
+                    var hi = Avx512F.MaskLoad(src + c + 16, LaneMask.First(rest - 16), Vector512<float>.Zero);
+                    Avx512F.MaskStore(even + c / 2, LaneMask.First((rest + 1) / 2), Avx512F.PermuteVar16x32x2(lo, Evens, hi));
+                    Avx512F.MaskStore(odd + c / 2, LaneMask.First(rest / 2), Avx512F.PermuteVar16x32x2(lo, odds, hi));
                     c = w;
                 }
             }
@@ -86,9 +86,6 @@ internal static unsafe class PaddedPlane
         }
     }
 
-    // A mask of the first n lanes (none for n <= 0, all for n >= 16).
-    private static Vector512<float> Lanes(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
-
     // dst[0, n) = src[0, n), or zeros when src is null: whole vectors, then the last lanes masked (a mask only there:
     // masked moves in the main loop cost several times a plain one).
     private static void Fill(float* dst, int n, float* src)
@@ -96,7 +93,7 @@ internal static unsafe class PaddedPlane
         int j = 0;
         for (; j + 16 <= n; j += 16) (src == null ? Vector512<float>.Zero : Vector512.Load(src + j)).Store(dst + j);
         if (j == n) return;
-        var mask = Lanes(n - j);
+        var mask = LaneMask.First(n - j);
         Avx512F.MaskStore(dst + j, mask, src == null ? Vector512<float>.Zero : Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero));
     }
 }

@@ -65,8 +65,6 @@ internal static unsafe class Winograd
 
     [ThreadStatic] private static float[]? _v, _m, _shared;
 
-    private static T[] Grow<T>(ref T[]? buf, long n) => buf is { } b && b.Length >= n ? b : buf = GC.AllocateUninitializedArray<T>((int)n);
-
     /// <summary>
     /// y (N, O, OH, OW) = clamp(conv(x) + bias + residual) for x (N, C, H, W), weights transformed by <see cref="Pack"/>.
     /// The tiles of all images are numbered in order and cut into slivers of the micro-kernel's rows (14 or 8 tiles),
@@ -88,7 +86,7 @@ internal static unsafe class Winograd
         int ranges = groups >= threads ? 1 : Math.Min(u.OSlivers, (threads + groups - 1) / groups);
         var shape = new Layout(g, tilesH, tilesW, mr, sliverFloats);
         // With several channel ranges, V of all tiles, shared by the tasks.
-        var shared = ranges > 1 ? Grow(ref _shared, slivers * sliverFloats) : null;
+        var shared = ranges > 1 ? ThreadBuffer.Grow(ref _shared, slivers * sliverFloats) : null;
         fixed (float* ps = shared)
             Run(x, g, u, shape, groups, ranges, shared == null ? null : ps, bias, residual, y, min, max);
     }
@@ -109,9 +107,9 @@ internal static unsafe class Winograd
             int group = task / ranges, range = task % ranges;
             int s0 = (int)((long)group * slivers / groups), s1 = (int)((long)(group + 1) * slivers / groups);
             int so0 = range * u.OSlivers / ranges, so1 = (range + 1) * u.OSlivers / ranges;
-            var v = Shared != 0 ? null : Grow(ref _v, (s1 - s0) * sliverFloats);
+            var v = Shared != 0 ? null : ThreadBuffer.Grow(ref _v, (s1 - s0) * sliverFloats);
             long mSliver = Points * mr * 32;
-            var m = Grow(ref _m, (s1 - s0) * mSliver);
+            var m = ThreadBuffer.Grow(ref _m, (s1 - s0) * mSliver);
             fixed (float* own = v, pm = m)
             {
                 float* pv = own;
@@ -148,8 +146,8 @@ internal static unsafe class Winograd
         var col = stackalloc Vector512<float>[6];
         var masks = stackalloc Vector512<float>[2 * TilesPerVector];
         var targets = stackalloc float*[2 * TilesPerVector];
-        var starts0 = stackalloc int[2 * TilesPerVector];
-        var ends = stackalloc int[2 * TilesPerVector];
+        var runFrom = stackalloc int[2 * TilesPerVector];
+        var runTo = stackalloc int[2 * TilesPerVector];
         var rows = stackalloc float*[4];
         var starts = stackalloc int[4];
         int first = t0 - t0 % l.Mr;   // v's first tile
@@ -178,11 +176,11 @@ internal static unsafe class Winograd
                                 int from = sg * segment + lane, to = sg * segment + end;
                                 float* target = v + local / l.Mr * l.SliverFloats + (long)c * l.Mr + inSliver - from;
                                 // Lanes that continue the last run in the same sliver (rows of exactly one segment) join it.
-                                if (runs > 0 && ends[runs - 1] == from && targets[runs - 1] == target) ends[runs - 1] = to;
+                                if (runs > 0 && runTo[runs - 1] == from && targets[runs - 1] == target) runTo[runs - 1] = to;
                                 else
                                 {
-                                    starts0[runs] = from;
-                                    ends[runs] = to;
+                                    runFrom[runs] = from;
+                                    runTo[runs] = to;
                                     targets[runs++] = target;
                                 }
                                 lane = end;
@@ -194,8 +192,7 @@ internal static unsafe class Winograd
                             continue;
                         }
                         for (int run = 0; run < runs; run++)
-                            masks[run] = (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(starts0[run]))
-                                & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(ends[run]))).AsSingle();
+                            masks[run] = LaneMask.Range(runFrom[run], runTo[run]);
                         // Rows first: h[r][b] = (d_r B)[b] for the 6 padded rows r of each segment's tile row (padded row
                         // 4i' + r: input row 4i' + r - top, its 4 x 16 columns (for this block) from column 64 jb - left).
                         for (int r = carried; r < 6; r++)
@@ -322,7 +319,7 @@ internal static unsafe class Winograd
         {
             int oc = o0 + 16 * half, channels = Math.Min(16, g.O - oc);
             var b = bias == null ? Vector512<float>.Zero
-                : channels == 16 ? Vector512.Load(bias + oc) : Avx512F.MaskLoad(bias + oc, Lanes(channels), Vector512<float>.Zero);
+                : channels == 16 ? Vector512.Load(bias + oc) : Avx512F.MaskLoad(bias + oc, LaneMask.First(channels), Vector512<float>.Zero);
             for (int t = t0; t < t1; t++)
             {
                 int n = t / l.PerImage, i = t % l.PerImage / l.TilesW, j = t % l.TilesW;
@@ -402,9 +399,6 @@ internal static unsafe class Winograd
         o2 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), s2, s);
         o3 = Vector512.FusedMultiplyAdd(Vector512.Create(8f), d2, d) + m5;
     }
-
-    // A mask of the first n lanes (all for n >= 16).
-    private static Vector512<float> Lanes(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
 }
 
 /// <summary>

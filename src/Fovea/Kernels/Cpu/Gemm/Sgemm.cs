@@ -21,6 +21,7 @@ internal static unsafe partial class Sgemm
     // (megabytes, from memory), and the hardware prefetcher alone left the kernel waiting (ResNet-18's 7x7x512 layer
     // at batch 1 with cold weights: 1.74 -> 0.86 ms).
     private const int PrefetchSteps = 32;
+    private const int RowPrefetchSteps = 16;   // the same for B rows read in place (see Prefetch)
 
     /// <summary>The micro-kernel family in use (chosen once from the hardware; tests may force a narrower one).</summary>
     internal static SimdLevel Level { get; set; } = CpuFeatures.Best;
@@ -248,8 +249,6 @@ internal static unsafe partial class Sgemm
             System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + 16);
         }
     }
-
-    private const int RowPrefetchSteps = 16;
 
     private struct PackedRows : IBRows
     {

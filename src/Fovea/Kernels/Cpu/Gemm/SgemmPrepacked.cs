@@ -148,8 +148,8 @@ internal readonly unsafe struct GemmEpilogue
                 }
                 continue;
             }
-            var first = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
-            var loaded = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+            var first = LaneMask.First(count);
+            var loaded = LaneMask.First(n);
             for (int i = 0; i < rows; i++)
             {
                 float* src = c + (long)i * ldc + j;
@@ -187,7 +187,7 @@ internal readonly unsafe struct GemmEpilogue
         if (j < n)
         {
             // The last lanes masked (a mask only here: masked moves in the main loop cost several times a plain one).
-            var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - j)).AsSingle();
+            var mask = LaneMask.First(n - j);
             var residual = res == null ? default : Avx512F.MaskLoad(res + j, mask, Vector512<float>.Zero);
             Avx512F.MaskStore(dst + j, mask, Finished(Avx512F.MaskLoad(src + j, mask, Vector512<float>.Zero), b, residual));
         }

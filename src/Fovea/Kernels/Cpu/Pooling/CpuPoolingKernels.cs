@@ -89,7 +89,7 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
                     var hi = Vector512.Max(Vector512.Max(Vector512.Load(at + 16), Vector512.Load(at + 17)), Vector512.Load(at + 18));
                     var v = Avx512F.PermuteVar16x32x2(lo, evens, hi);
                     if (ow + 16 <= outW) v.Store(yr + ow);
-                    else Avx512F.MaskStore(yr + ow, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - ow)).AsSingle(), v);
+                    else Avx512F.MaskStore(yr + ow, LaneMask.First(outW - ow), v);
                 }
             }
     }
